@@ -1,0 +1,55 @@
+"""Enqueue background work only after the current transaction commits.
+
+The engine and the CRM name jobs by constant task names; the app factory installs a dispatcher (Celery with
+Redis in production, an in-process runner otherwise) in ``app.extensions["routemap.dispatcher"]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from engine.db import db
+
+_PENDING_KEY = "routemap_pending_jobs"
+
+
+class Dispatcher(Protocol):
+    def dispatch(self, task_name: str, args: tuple[Any, ...]) -> None: ...
+
+
+def dispatcher() -> Dispatcher:
+    return current_app.extensions["routemap.dispatcher"]  # type: ignore[no-any-return]
+
+
+def enqueue(task_name: str, *args: Any) -> None:
+    """Send ``task_name(*args)`` once the session's transaction commits; dropped if it rolls back."""
+    session = db.session()
+    pending: list[tuple[str, tuple[Any, ...], Dispatcher]] = session.info.setdefault(_PENDING_KEY, [])
+    pending.append((task_name, args, dispatcher()))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING_KEY, None)
+    for task_name, args, target in pending or ():
+        target.dispatch(task_name, args)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # only the outermost rollback discards the work
+        session.info.pop(_PENDING_KEY, None)
+
+
+# Periodic jobs: task name -> interval in seconds. Packages add theirs at import time with ``every``;
+# Celery beat (production) and the in-process scheduler (`routemap serve` without Redis) read the same table.
+PERIODIC: dict[str, float] = {}
+
+
+def every(seconds: float, task_name: str) -> None:
+    """Run ``task_name`` every ``seconds`` under beat or the in-process scheduler."""
+    PERIODIC[task_name] = seconds
