@@ -1,3 +1,5 @@
 """Imports every engine model so the shared metadata (and Alembic) sees all tables."""
 
+from engine.definition_model import ProcessDefinition  # noqa: F401
+from engine.events import ProcessEvent  # noqa: F401
 from engine.heartbeat import JobHeartbeat  # noqa: F401
