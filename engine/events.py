@@ -56,7 +56,7 @@ class ProcessEvent(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    instance_id: Mapped[int] = mapped_column(Integer, ForeignKey("process_instances.id", ondelete="CASCADE"))
+    instance_id: Mapped[int] = mapped_column(Integer)  # no FK: the log outlives purged instances
     definition_id: Mapped[int] = mapped_column(Integer, ForeignKey("process_definitions.id"))
     business_key: Mapped[str | None] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(32))
