@@ -1,4 +1,19 @@
 """Imports every CRM model so the shared metadata (and Alembic) sees all tables."""
 
+from crm.absences.models import Absence  # noqa: F401
 from crm.accounts.login_model import LoginAttempt  # noqa: F401
 from crm.accounts.models import Department, Group, Role, User  # noqa: F401
+from crm.activities.models import Interaction, Note  # noqa: F401
+from crm.clients.models import (  # noqa: F401
+    BusinessRegion,
+    Client,
+    ClientRelation,
+    ContactDetail,
+    ContactPerson,
+    Lead,
+    PortraitAttribute,
+    Segment,
+)
+from crm.deals.models import CommercialProposal, Interest, InterestStage  # noqa: F401
+from crm.history import ChangeLogEntry  # noqa: F401
+from crm.support.models import AppealType, Ticket  # noqa: F401

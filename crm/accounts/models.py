@@ -78,6 +78,8 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(8), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Moscow")
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    # Client access (crm/access.py): besides their own clients, a user may see their department's.
+    can_see_department_clients: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
