@@ -28,3 +28,6 @@ class ProcessDefinition(Base):
     deployed_by: Mapped[int | None] = mapped_column(Integer)  # users.id; the engine does not know users
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     comment: Mapped[str] = mapped_column(String(1000), default="")
+    # Call activities to other route maps, pinned when this version was deployed: called key -> definition id.
+    # A running instance therefore never sees its called processes change under it.
+    called_definitions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,84 @@
+"""Parsed SpiffWorkflow specs per deployed definition, parsed once and kept in process memory.
+
+The runtime serializes instances without their spec and gets it back from here. The cache is keyed by
+``(definition id, sha256)`` so a reused id (a fresh test database, a restored backup) never serves another
+definition's spec; the sha256 is read with one primary-key query per call.
+
+Call activities: a called process defined in the same file comes from that file. One that names another
+deployed key comes from the definition pinned in ``called_definitions`` when the caller was deployed (the
+latest version of that key at that time); its own subprocess specs are included too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from sqlalchemy import select
+
+from engine.db import db
+from engine.definition_model import ProcessDefinition
+from engine.definition_store import get_definition
+from engine.errors import DefinitionNotFound, EngineError
+from engine.parsing import new_parser
+
+Specs = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
+
+SPEC_CACHE_SIZE = 256
+_cache: OrderedDict[tuple[int, str], Specs] = OrderedDict()
+# Re-entrant: parsing a caller loads its callees through get_specs. Held while parsing so a definition is
+# parsed once even when several threads ask for it at the same time.
+_lock = threading.RLock()
+
+
+def get_specs(definition_id: int) -> Specs:
+    """``(top_spec, subprocess_specs)`` of a deployed definition; raises ``DefinitionNotFound``.
+
+    ``subprocess_specs`` maps every process id an instance may enter (embedded subprocesses, called
+    processes of the same file, and pinned called definitions, recursively) to its spec.
+    """
+    sha = db.session.execute(
+        select(ProcessDefinition.sha256).where(ProcessDefinition.id == definition_id)
+    ).scalar_one_or_none()
+    if sha is None:
+        raise DefinitionNotFound(f"no process definition with id {definition_id}")
+    cache_key = (definition_id, sha)
+    with _lock:
+        cached = _cache.get(cache_key)
+        if cached is not None:
+            _cache.move_to_end(cache_key)
+            return cached
+        specs = _parse(get_definition(definition_id))
+        _cache[cache_key] = specs
+        while len(_cache) > SPEC_CACHE_SIZE:
+            _cache.popitem(last=False)
+        return specs
+
+
+def clear_spec_cache() -> None:
+    """Forget every parsed spec (tests; nothing else needs it since definitions never change)."""
+    with _lock:
+        _cache.clear()
+
+
+def _parse(definition: ProcessDefinition) -> Specs:
+    parser = new_parser()
+    for name, text in sorted((definition.dmn or {}).items()):
+        parser.add_dmn_str(text.encode("utf-8"), filename=name)
+    parser.add_bpmn_str(definition.bpmn_xml.encode("utf-8"), filename=f"{definition.key}.bpmn")
+    top = parser.get_spec(definition.key)
+    subprocesses: dict[str, BpmnProcessSpec] = parser.get_subprocess_specs(
+        definition.key, require_call_activity_specs=False
+    )
+    pinned = definition.called_definitions or {}
+    for called in [name for name, spec in subprocesses.items() if spec is None]:
+        if called not in pinned:
+            raise EngineError(
+                f"{definition.key} v{definition.version} calls {called!r}, which was not deployed"
+            )
+        callee_top, callee_subprocesses = get_specs(pinned[called])
+        subprocesses[called] = callee_top
+        for name, spec in callee_subprocesses.items():
+            subprocesses.setdefault(name, spec)
+    return top, subprocesses
