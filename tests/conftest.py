@@ -74,7 +74,9 @@ def _pg_reachable() -> str | None:
 
 
 def _sqlalchemy_pg(url: str) -> str:
-    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    return (
+        url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    )
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,63 @@
-"""Registers every blueprint and imports every model (one place, so nothing is missed)."""
+"""Registers every blueprint, template helper and model (one place, so nothing is missed)."""
 
 from __future__ import annotations
 
-from flask import Flask
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+from webui.extensions import login_manager
+from webui.navigation import sections_for
 
 
 def register_blueprints(app: Flask) -> None:
     import crm.models  # noqa: F401  - all tables known to metadata and Alembic
     import engine.models  # noqa: F401
+    from webui import errors
+    from webui.views import admin, auth, main, sections
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(sections.processes_bp)
+    app.register_blueprint(sections.monitoring_bp)
+    errors.init_app(app)
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        from crm.accounts.models import User
+        from engine.db import db
+
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.is_active else None
+
+    @app.context_processor
+    def layout_context() -> dict[str, Any]:
+        return {
+            "nav_sections": sections_for(current_user),
+            "current_locale": str(get_locale() or "en"),
+            "active_section": None,
+        }
+
+    @app.template_filter("datetime")
+    def datetime_filter(value: datetime | None, fmt: str = "short") -> str:
+        if value is None:
+            return ""
+        tz = getattr(current_user, "timezone", None) or app.config["DEFAULT_TIMEZONE"]
+        return format_datetime(value.astimezone(ZoneInfo(tz)).replace(tzinfo=None), fmt)
+
+    @app.after_request
+    def security_headers(resp: Any) -> Any:
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith("/login"):
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp

@@ -44,17 +44,17 @@ def _database_url(name: str, raw: str) -> str:
     parsed = urlparse(url)
     scheme = parsed.scheme.split("+")[0]
     if scheme == "postgres":  # Heroku-style alias
-        url = "postgresql+psycopg" + url[len(parsed.scheme):]
         scheme = "postgresql"
     if scheme not in {"sqlite", "postgresql"}:
         raise SettingsError(
             f"{name}={raw!r} is not a database URL RouteMap understands; use "
             "postgresql://user:password@host:5432/dbname or sqlite:////absolute/path/routemap.db"
         )
-    if scheme == "postgresql" and not parsed.hostname and "host=" not in parsed.query:
-        raise SettingsError(f"{name}={raw!r} has no host; expected postgresql://user@host:5432/dbname")
-    if scheme == "postgresql" and "+" not in parsed.scheme:
-        url = "postgresql+psycopg" + url[len(parsed.scheme):]
+    if scheme == "postgresql":
+        if not parsed.hostname and "host=" not in parsed.query:
+            raise SettingsError(f"{name}={raw!r} has no host; expected postgresql://user@host:5432/dbname")
+        driver = parsed.scheme if "+" in parsed.scheme else "postgresql+psycopg"
+        url = driver + url[len(parsed.scheme) :]
     return url
 
 
@@ -89,26 +89,72 @@ def _default_sqlite() -> str:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "", _database_url,
-            "Database. Default: SQLite file instance/routemap.db (WAL mode). Production: postgresql://..."),
-    Setting("REDIS_URL", "REDIS_URL", "", _redis_url,
-            "Redis for Celery. Empty: background jobs run in-process inside `routemap serve`."),
-    Setting("SECRET_KEY", "SECRET_KEY", "", _str,
-            "Signs sessions and CSRF tokens. Required unless ROUTEMAP_DEMO or ROUTEMAP_DEV is on."),
-    Setting("ROUTEMAP_DEMO", "DEMO_MODE", "0", _bool,
-            "Demo mode: the log-in page lists the demo accounts. Never on unless set explicitly."),
+    Setting(
+        "DATABASE_URL",
+        "SQLALCHEMY_DATABASE_URI",
+        "",
+        _database_url,
+        "Database. Default: SQLite file instance/routemap.db (WAL mode). Production: postgresql://...",
+    ),
+    Setting(
+        "REDIS_URL",
+        "REDIS_URL",
+        "",
+        _redis_url,
+        "Redis for Celery. Empty: background jobs run in-process inside `routemap serve`.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        "SECRET_KEY",
+        "",
+        _str,
+        "Signs sessions and CSRF tokens. Required unless ROUTEMAP_DEMO or ROUTEMAP_DEV is on.",
+    ),
+    Setting(
+        "ROUTEMAP_DEMO",
+        "DEMO_MODE",
+        "0",
+        _bool,
+        "Demo mode: the log-in page lists the demo accounts. Never on unless set explicitly.",
+    ),
     Setting("ROUTEMAP_DEV", "DEV_MODE", "0", _bool, "Development mode: a random SECRET_KEY is allowed."),
-    Setting("ROUTEMAP_DEFAULT_LOCALE", "BABEL_DEFAULT_LOCALE", "en", _locale, "UI language for new visitors."),
-    Setting("ROUTEMAP_TIMEZONE", "DEFAULT_TIMEZONE", "Europe/Moscow", _str,
-            "Company time zone (work calendar, dates on pages)."),
-    Setting("ROUTEMAP_LOGIN_ATTEMPTS", "LOGIN_MAX_ATTEMPTS", "5", _int,
-            "Failed log-ins allowed per user name and address within ROUTEMAP_LOGIN_WINDOW seconds."),
-    Setting("ROUTEMAP_LOGIN_WINDOW", "LOGIN_WINDOW_SECONDS", "300", _int, "Log-in rate-limit window, seconds."),
-    Setting("ROUTEMAP_SCHEDULER_INTERVAL", "SCHEDULER_INTERVAL_SECONDS", "5", _int,
-            "How often the scheduler fires due timers and retries incidents, seconds."),
-    Setting("ROUTEMAP_SCRIPT_TIME_LIMIT", "SCRIPT_TIME_LIMIT_SECONDS", "2", _int,
-            "Longest a route-map script or condition may run, seconds."),
-    Setting("SMTP_URL", "SMTP_URL", "", _str, "Outgoing mail server for notifications, smtp://user:pw@host:587."),
+    Setting(
+        "ROUTEMAP_DEFAULT_LOCALE", "BABEL_DEFAULT_LOCALE", "en", _locale, "UI language for new visitors."
+    ),
+    Setting(
+        "ROUTEMAP_TIMEZONE",
+        "DEFAULT_TIMEZONE",
+        "Europe/Moscow",
+        _str,
+        "Company time zone (work calendar, dates on pages).",
+    ),
+    Setting(
+        "ROUTEMAP_LOGIN_ATTEMPTS",
+        "LOGIN_MAX_ATTEMPTS",
+        "5",
+        _int,
+        "Failed log-ins allowed per user name and address within ROUTEMAP_LOGIN_WINDOW seconds.",
+    ),
+    Setting(
+        "ROUTEMAP_LOGIN_WINDOW", "LOGIN_WINDOW_SECONDS", "300", _int, "Log-in rate-limit window, seconds."
+    ),
+    Setting(
+        "ROUTEMAP_SCHEDULER_INTERVAL",
+        "SCHEDULER_INTERVAL_SECONDS",
+        "5",
+        _int,
+        "How often the scheduler fires due timers and retries incidents, seconds.",
+    ),
+    Setting(
+        "ROUTEMAP_SCRIPT_TIME_LIMIT",
+        "SCRIPT_TIME_LIMIT_SECONDS",
+        "2",
+        _int,
+        "Longest a route-map script or condition may run, seconds.",
+    ),
+    Setting(
+        "SMTP_URL", "SMTP_URL", "", _str, "Outgoing mail server for notifications, smtp://user:pw@host:587."
+    ),
     Setting("MAIL_FROM", "MAIL_FROM", "routemap@localhost", _str, "Sender address of system notifications."),
 )
 

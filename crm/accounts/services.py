@@ -273,7 +273,8 @@ def save_department(
     name = name.strip()
     if not name:
         raise AccountInvalid("Enter the department's name.", "name")
-    clash = db.session.scalar(select(Department.id).where(func.lower(Department.name) == name.lower()))
+    # Compared in Python: SQLite's lower() folds ASCII only, and department names are often Cyrillic.
+    clash = next((d.id for d in list_departments() if d.name.casefold() == name.casefold()), None)
     if clash is not None and clash != department_id:
         raise AccountInvalid(f"A department named {name!r} exists.", "name")
     if department_id is not None and parent_id == department_id:
@@ -364,3 +365,12 @@ def members_count(role: Role | None = None, group: Group | None = None) -> int:
     if group is not None:
         q = q.where(User.groups.any(Group.id == group.id))
     return db.session.scalar(q) or 0
+
+
+def set_locale(user_id: int, locale: str) -> None:
+    """Remember the user's UI language."""
+    if locale not in {"en", "ru"}:
+        raise AccountInvalid("The UI speaks 'en' and 'ru'.", "locale")
+    user = get_user(user_id)
+    user.locale = locale
+    db.session.commit()

@@ -1,0 +1,78 @@
+"""The navigation: which sections each role sees (one table, used by the layout and tested)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+    icon: str
+
+
+@dataclass(frozen=True)
+class NavSection:
+    key: str
+    label: object
+    roles: tuple[str, ...]  # any of these; administrators see everything
+    items: tuple[NavItem, ...]
+
+
+SECTIONS: tuple[NavSection, ...] = (
+    NavSection(
+        "main",
+        _l("Main"),
+        ("employee", "manager"),
+        (
+            NavItem("main.desktop", _l("Desktop"), "bi-grid"),
+            NavItem("main.my_tasks", _l("My tasks"), "bi-check2-square"),
+            NavItem("main.my_sales", _l("My sales"), "bi-graph-up-arrow"),
+            NavItem("main.support", _l("Support"), "bi-life-preserver"),
+            NavItem("main.clients", _l("Clients"), "bi-people"),
+            NavItem("main.calendar", _l("Calendar"), "bi-calendar3"),
+            NavItem("main.mail", _l("Mail"), "bi-envelope"),
+            NavItem("main.dialogs", _l("Dialogs"), "bi-chat-dots"),
+        ),
+    ),
+    NavSection(
+        "processes",
+        _l("Processes"),
+        ("designer",),
+        (NavItem("processes.index", _l("Route maps"), "bi-diagram-3"),),
+    ),
+    NavSection(
+        "monitoring",
+        _l("Monitoring"),
+        ("manager",),
+        (NavItem("monitoring.index", _l("Process efficiency and SLA"), "bi-speedometer2"),),
+    ),
+    NavSection(
+        "admin",
+        _l("Administration"),
+        ("administrator",),
+        (
+            NavItem("admin.users", _l("Users"), "bi-person-gear"),
+            NavItem("admin.departments", _l("Departments"), "bi-building"),
+            NavItem("admin.roles", _l("Roles"), "bi-shield-lock"),
+            NavItem("admin.groups", _l("Groups"), "bi-collection"),
+            NavItem("admin.system", _l("Background jobs"), "bi-cpu"),
+        ),
+    ),
+)
+
+
+def sections_for(user: object) -> list[NavSection]:
+    """Sections visible to ``user`` (none for an anonymous visitor)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [s for s in SECTIONS if user.has_role(*s.roles)]  # type: ignore[attr-defined]
+
+
+def home_endpoint(user: object) -> str:
+    """Where a user lands after log-in: the first item of their first section."""
+    sections = sections_for(user)
+    return sections[0].items[0].endpoint if sections else "main.no_access"

@@ -1,0 +1,54 @@
+"""What `routemap init` and `routemap demo-data` do, as functions the tests call too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from crm.accounts import services as accounts
+
+
+def initialise(*, deploy_processes: bool, processes_dir: Path) -> Iterator[str]:
+    """Built-in roles and the shipped route maps; returns lines to print."""
+    accounts.ensure_builtin_roles()
+    yield "Built-in roles are in place."
+    if deploy_processes:
+        yield from deploy_shipped(processes_dir)
+
+
+def deploy_shipped(processes_dir: Path) -> Iterator[str]:
+    from engine.definitions import deploy_path
+
+    files = sorted(processes_dir.glob("*.bpmn"))
+    if not files:
+        yield f"No route maps in {processes_dir}."
+        return
+    for result in deploy_path(files):
+        yield f"Deployed {result.definition.key} v{result.definition.version}" + (
+            "" if result.created else " (unchanged)"
+        )
+
+
+def load_demo() -> Iterator[str]:
+    """The demo company: users for each role (and, where the CRM provides it, clients and deals)."""
+    from webui.views.auth import DEMO_ACCOUNTS
+
+    accounts.ensure_builtin_roles()
+    roles = {
+        "admin": ["administrator"],
+        "designer": ["designer"],
+        "manager": ["manager", "employee"],
+        "sales": ["employee"],
+        "agent": ["employee"],
+    }
+    names = {
+        "admin": "Анна Администратор",
+        "designer": "Dmitry Designer",
+        "manager": "Мария Руководитель",
+        "sales": "Ivan Salesman",
+        "agent": "Ольга Поддержка",
+    }
+    for username, password, _role in DEMO_ACCOUNTS:
+        if accounts.find_user(username) is None:
+            accounts.create_user(username, names[username], password, roles=roles[username])
+            yield f"Demo user {username} created."
