@@ -222,7 +222,8 @@ def python_syntax_error(source: str | None, mode: str) -> str | None:
     try:
         compile(source.strip() if mode == "eval" else source, "<route map>", mode)
     except SyntaxError as exc:
-        return f"{exc.msg} (line {exc.lineno}, column {exc.offset})"
+        column = f", column {exc.offset}" if exc.offset else ""
+        return f"{exc.msg} (line {exc.lineno}{column})"
     except ValueError as exc:
         return str(exc)
     return None
