@@ -1,0 +1,35 @@
+"""Thin Celery tasks of the CRM: ids in, one service call, explicit time limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+from crm.statuses.schedule import run_recalculation_if_due
+from crm.statuses.services import recalculate_all, recalculate_status
+from engine.jobs import every
+
+RECALCULATE_STATUSES_IF_DUE = "crm.statuses.recalculate_if_due"
+RECALCULATE_ALL_STATUSES = "crm.statuses.recalculate_all"
+RECALCULATE_CLIENT_STATUS = "crm.statuses.recalculate_client"
+
+# The job ticks often; the administrator's schedule (crm.statuses.schedule) decides when a run is due.
+every(300, RECALCULATE_STATUSES_IF_DUE)
+
+
+@shared_task(name=RECALCULATE_STATUSES_IF_DUE, time_limit=3600, soft_time_limit=3500)
+def recalculate_statuses_if_due() -> dict[str, Any] | None:
+    result = run_recalculation_if_due()
+    return None if result is None else {"processed": result.processed, "changed": result.changed}
+
+
+@shared_task(name=RECALCULATE_ALL_STATUSES, time_limit=3600, soft_time_limit=3500)
+def recalculate_all_statuses() -> dict[str, Any]:
+    result = recalculate_all()
+    return {"processed": result.processed, "changed": result.changed}
+
+
+@shared_task(name=RECALCULATE_CLIENT_STATUS, time_limit=60)
+def recalculate_client_status(client_id: int) -> str:
+    return recalculate_status(None, client_id).status
