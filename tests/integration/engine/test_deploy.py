@@ -257,3 +257,36 @@ def test_deploy_path_reports_problems_per_file_and_what_did_deploy(any_app: Flas
     assert ("broken_form.bpmn", "Task_prepare_quote", "form-missing") in files
     assert [r.key for r in raised.value.deployed] == ["deploy_callee"]
     assert stored_count() == 1
+
+
+def test_spec_cache_parses_once_under_concurrent_requests(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import engine.spec_cache as spec_cache
+
+    definition_id = deploy(text("deploy_quote_approval.bpmn"), forms=quote_forms()).definition_id
+    parses: list[int] = []
+    real_parse = spec_cache._parse
+
+    def counting_parse(definition: ProcessDefinition) -> Any:
+        parses.append(definition.id)
+        return real_parse(definition)
+
+    monkeypatch.setattr(spec_cache, "_parse", counting_parse)
+    start = threading.Barrier(8)
+    results: list[Any] = []
+
+    def ask() -> None:
+        with app.app_context():
+            start.wait()
+            results.append(get_specs(definition_id))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert parses == [definition_id]
+    assert len(results) == 8 and all(r is results[0] for r in results)
