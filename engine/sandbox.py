@@ -320,19 +320,23 @@ class SandboxEnvironment(TaskDataEnvironment):
             return eval(code, scope)
         except ScriptAborted as abort:
             error_class = ScriptTimeLimitExceeded if abort.kind == "time" else ScriptResourceLimitExceeded
-            raise error_class(f"{abort}{_line_suffix(abort)}") from None
+            raise _with_line(error_class, str(abort), abort) from None
         except MemoryError as exc:
-            raise ScriptResourceLimitExceeded(f"script ran out of memory{_line_suffix(exc)}") from None
+            raise _with_line(ScriptResourceLimitExceeded, "script ran out of memory", exc) from None
         except RecursionError as exc:
-            raise ScriptResourceLimitExceeded(f"script recursed too deeply{_line_suffix(exc)}") from None
+            raise _with_line(ScriptResourceLimitExceeded, "script recursed too deeply", exc) from None
 
 
 _MISSING = object()
 
 
-def _line_suffix(exc: BaseException) -> str:
-    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == SCRIPT_FILENAME]
-    return f" (line {lines[-1]})" if lines else ""
+def _with_line(error_class: type[ScriptError], message: str, cause: BaseException) -> ScriptError:
+    """The sandbox error for ``cause``, with the script line it stopped on (``line_number``, 0 if unknown)."""
+    lines = [f.lineno for f in traceback.extract_tb(cause.__traceback__) if f.filename == SCRIPT_FILENAME]
+    line_number = lines[-1] if lines and lines[-1] else 0
+    error = error_class(f"{message} (line {line_number})" if line_number else message)
+    error.line_number = line_number  # type: ignore[attr-defined]
+    return error
 
 
 class SandboxScriptEngine(PythonScriptEngine):
@@ -370,7 +374,12 @@ class SandboxScriptEngine(PythonScriptEngine):
         try:
             return self.environment.execute(script, task.data, external_context or {})
         except Exception as exc:
-            raise self.create_task_exec_exception(task, script, exc) from exc
+            wrapped = self.create_task_exec_exception(task, script, exc)
+            line_number = getattr(exc, "line_number", 0)
+            if not wrapped.line_number and line_number:  # the sandbox knew the line; its traceback is gone
+                wrapped.line_number = line_number
+                wrapped.error_line = script.splitlines()[line_number - 1]
+            raise wrapped from exc
 
     def call_service(self, task: Any, **kwargs: Any) -> Any:
         if self.service_caller is None:

@@ -60,10 +60,14 @@ class SandboxTransformer(RestrictingNodeTransformer):
     }
 
     def visit_Module(self, node: ast.Module) -> Any:
-        return ast.fix_missing_locations(super().visit_Module(node))
+        visited = super().visit_Module(node)
+        assert isinstance(visited, ast.Module)
+        return ast.fix_missing_locations(visited)
 
     def visit_Expression(self, node: ast.Expression) -> Any:
-        return ast.fix_missing_locations(super().visit_Expression(node))
+        visited = super().visit_Expression(node)
+        assert isinstance(visited, ast.Expression)
+        return ast.fix_missing_locations(visited)
 
     def visit_BinOp(self, node: ast.BinOp) -> Any:
         node = self.node_contents_visit(node)
@@ -79,13 +83,13 @@ class SandboxTransformer(RestrictingNodeTransformer):
 
     def visit_While(self, node: ast.While) -> Any:
         node = self.node_contents_visit(node)
-        node.body.insert(0, _step_statement(node))
+        node.body.insert(0, _step_statement(node.body[0]))
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
         visited = super().visit_FunctionDef(node)
         assert isinstance(visited, ast.FunctionDef)
-        visited.body.insert(0, _step_statement(visited))
+        visited.body.insert(0, _step_statement(visited.body[0]))
         return visited
 
     def visit_Lambda(self, node: ast.Lambda) -> Any:
@@ -106,6 +110,12 @@ class SandboxTransformer(RestrictingNodeTransformer):
         if node.type is None:
             self.error(node, "a bare 'except:' is not allowed; name the exception, e.g. 'except ValueError:'")
         return super().visit_ExceptHandler(node)
+
+    def visit_Import(self, node: ast.Import) -> Any:
+        self.error(node, "imports are not allowed in scripts; use the helpers provided (datetime, json, ...)")
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> Any:
+        self.error(node, "imports are not allowed in scripts; use the helpers provided (datetime, json, ...)")
 
     def visit_ClassDef(self, node: ast.ClassDef) -> Any:
         self.error(node, "class definitions are not allowed in scripts")
@@ -128,6 +138,7 @@ class SandboxTransformer(RestrictingNodeTransformer):
 
 
 def _step_statement(node: ast.AST) -> ast.stmt:
+    """A ``_step_()`` statement placed on ``node``'s line, so a stopped loop reports a line of its body."""
     tick = ast.Expr(ast.Call(func=ast.Name("_step_", ast.Load()), args=[], keywords=[]))
     return ast.copy_location(tick, node)
 
