@@ -7,13 +7,12 @@ The engine owns it because it is the lowest layer that persists anything; ``crm`
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
-from flask_sqlalchemy import SQLAlchemy
 from typing import Any
 
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names so Alembic migrations work the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {

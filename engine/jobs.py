@@ -28,6 +28,8 @@ def dispatcher() -> Dispatcher:
 def enqueue(task_name: str, *args: Any) -> None:
     """Send ``task_name(*args)`` once the session's transaction commits; dropped if it rolls back."""
     session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so a rollback before any query still discards the job
     pending: list[tuple[str, tuple[Any, ...], Dispatcher]] = session.info.setdefault(_PENDING_KEY, [])
     pending.append((task_name, args, dispatcher()))
 
