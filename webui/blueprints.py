@@ -18,12 +18,12 @@ def register_blueprints(app: Flask) -> None:
     import crm.models  # noqa: F401  - all tables known to metadata and Alembic
     import engine.models  # noqa: F401
     from webui import errors
-    from webui.views import admin, auth, main, sections
+    from webui.views import admin, auth, main, processes, sections
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
-    app.register_blueprint(sections.processes_bp)
+    app.register_blueprint(processes.bp)
     app.register_blueprint(sections.monitoring_bp)
     errors.init_app(app)
 

@@ -1,4 +1,4 @@
-"""Process designers' and managers' sections; their pages are filled by the editor and monitoring."""
+"""Managers' monitoring section; the monitoring capability fills it."""
 
 from __future__ import annotations
 
@@ -7,16 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from webui.authz import role_required
 
-processes_bp = Blueprint("processes", __name__, url_prefix="/processes")
 monitoring_bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
-
-
-@processes_bp.route("/")
-@role_required("designer")
-def index() -> str:
-    from engine.definitions import list_definitions
-
-    return render_template("processes/index.html", definitions=list_definitions(), active_section="processes")
 
 
 @monitoring_bp.route("/")
