@@ -241,16 +241,17 @@ class WorkCalendar:
         t = start.astimezone(UTC)
         remaining = delta
         day = self._local_date(start)
-        days_seen = 0
-        while days_seen < SEARCH_HORIZON_DAYS:
+        idle_days = 0  # consecutive days without working time: a calendar with none must not loop forever
+        while idle_days < SEARCH_HORIZON_DAYS:
             if t <= self._day_start(day):
                 week = self._plain_week(day)
                 if week is not None and remaining > week:
                     remaining -= week
+                    idle_days = idle_days + 7 if week == _ZERO else 0
                     day += _WEEK
-                    days_seen += 7
                     t = self._day_start(day)
                     continue
+            idle_days += 1
             for a, b in self._spans(day):
                 if b <= t:
                     continue
@@ -258,8 +259,8 @@ class WorkCalendar:
                 if remaining <= b - begin:
                     return (begin + remaining).astimezone(self.zone)
                 remaining -= b - begin
+                idle_days = 0
             day += timedelta(days=1)
-            days_seen += 1
             t = max(t, self._day_start(day))
         raise CalendarInvalid("schedule", f"no working time within {SEARCH_HORIZON_DAYS} days")
 
