@@ -15,12 +15,13 @@ from crm.clients.models import (  # noqa: F401
     Segment,
 )
 from crm.deals.models import CommercialProposal, Interest, InterestStage  # noqa: F401
-from crm.history import ChangeLogEntry  # noqa: F401
-from crm.support.models import AppealType, Ticket  # noqa: F401
 from crm.feed.models import FeedEntry  # noqa: F401
+from crm.history import ChangeLogEntry  # noqa: F401
+from crm.quality.models import QualityRule  # noqa: F401
 from crm.statuses.models import (  # noqa: F401
     ClientStatusChange,
     ClientWorkState,
     StatusRecalcSchedule,
     StatusRule,
 )
+from crm.support.models import AppealType, Ticket  # noqa: F401
