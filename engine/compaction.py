@@ -1,0 +1,86 @@
+"""Keep completed history out of the hot workflow state.
+
+SpiffWorkflow keeps every completed task in the tree, so a long-lived instance (a loop of 300 rounds, a deal
+with many interactions) serializes its whole past on every step and, past ~1000 levels, stalls in recursive
+tree walks. The event log already holds that history, so after each step we cut the finished "trunk" of the
+tree: a chain of finished tasks from the root whose other branches are finished and hold no join bookkeeping.
+
+What we keep, and why:
+- the parent of every unfinished task (joins and boundary events look at their parents/ancestors);
+- finished branches containing join tasks (a parallel join counts arrivals through them);
+- anything under a task with more than one live branch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
+from SpiffWorkflow.util.task import TaskState
+
+
+def compact_history(workflow: Any) -> int:
+    """Remove the finished trunk of the top workflow and of each active subprocess; returns tasks removed."""
+    removed = _compact_tree(workflow, workflow)
+    for subprocess in list(workflow.subprocesses.values()):
+        if not subprocess.completed:
+            removed += _compact_tree(subprocess, workflow)
+    return removed
+
+
+def _compact_tree(tree_owner: Any, top: Any) -> int:
+    root = tree_owner.task_tree
+    removed = 0
+    while True:
+        kids = root.children
+        if len(kids) != 1:
+            break
+        candidate = kids[0]
+        if not candidate.has_state(TaskState.FINISHED_MASK):
+            break
+        grandchildren = candidate.children
+        live = [g for g in grandchildren if not _droppable(g)]
+        if len(live) != 1 or not live[0].has_state(TaskState.FINISHED_MASK):
+            break
+        keep = live[0]
+        for other in grandchildren:
+            if other is not keep:
+                removed += _remove_subtree(tree_owner, top, other)
+        removed += _forget(tree_owner, top, candidate)
+        root._children = [keep.id]
+        keep._parent = root.id
+    if removed and tree_owner.last_task is not None and tree_owner.last_task.id not in tree_owner.tasks:
+        tree_owner.last_task = None
+    return removed
+
+
+def _subtree(task: Any) -> list[Any]:
+    out, stack = [], [task]
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        stack.extend(current.children)
+    return out
+
+
+def _droppable(task: Any) -> bool:
+    """A finished branch that no future step reads (no join arrivals inside)."""
+    return all(
+        t.has_state(TaskState.FINISHED_MASK) and not isinstance(t.task_spec, UnstructuredJoin)
+        for t in _subtree(task)
+    )
+
+
+def _remove_subtree(tree_owner: Any, top: Any, task: Any) -> int:
+    count = 0
+    for t in _subtree(task):
+        count += _forget(tree_owner, top, t)
+    return count
+
+
+def _forget(tree_owner: Any, top: Any, task: Any) -> int:
+    if task.id in top.subprocesses:
+        top.delete_subprocess(task)
+    tree_owner.tasks.pop(task.id, None)
+    top.event_manager.remove_task(task)
+    return 1

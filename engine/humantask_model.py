@@ -1,0 +1,51 @@
+"""Projection of READY user/manual tasks: what "My tasks" and every task query read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base, UTCDateTime, utcnow
+
+OPEN = "open"
+COMPLETED = "completed"
+CANCELLED = "cancelled"
+
+
+class HumanTask(Base):
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "spiff_task_id", name="uq_human_tasks_instance_spiff_task"),
+        Index("ix_human_tasks_status_assignee", "status", "assignee_id", "priority", "due_at"),
+        Index("ix_human_tasks_status_lane", "status", "lane", "priority", "due_at"),
+        Index("ix_human_tasks_business_key", "business_key"),
+        Index("ix_human_tasks_definition_status", "definition_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(Integer, ForeignKey("process_instances.id"), index=True)
+    definition_id: Mapped[int] = mapped_column(Integer, ForeignKey("process_definitions.id"))
+    business_key: Mapped[str | None] = mapped_column(String(100))
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(255))
+    element_name: Mapped[str] = mapped_column(String(255), default="")
+    # Candidate key (the BPMN lane name, lower-cased); None = anyone may take it.
+    lane: Mapped[str | None] = mapped_column(String(255))
+    assignee_id: Mapped[int | None] = mapped_column(Integer)
+    # Form name inside the definition's forms ("qualify.json"); the schema is ProcessDefinition.forms[name].
+    form_name: Mapped[str | None] = mapped_column(String(255))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    priority: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default=OPEN)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[int | None] = mapped_column(Integer)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def form_ref(self) -> str | None:
+        """``"<definition id>/<form name>"``: where the form's JSON Schema lives."""
+        return f"{self.definition_id}/{self.form_name}" if self.form_name else None

@@ -1,0 +1,213 @@
+"""Projections written with the state in the same transaction: human tasks, timers, subscriptions.
+
+Each is recomputed from the workflow after the step and diffed against the instance's rows, so a step
+touches only what changed (indexed by instance id).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete, select
+
+from engine import events as ev
+from engine.db import db
+from engine.humantask_model import CANCELLED, OPEN, HumanTask
+from engine.instance_model import RUNNING
+from engine.runtime_specs import human_task_properties, sla_due_at
+from engine.stepper import Step, element_of
+from engine.wait_models import MESSAGE, SIGNAL, EventSubscription, WaitingTimer
+
+
+def sync_projections(step: Step) -> None:
+    """Bring human_tasks, timers and event_subscriptions in line with the workflow after a step."""
+    _sync_human_tasks(step)
+    running = step.instance.status == RUNNING
+    _sync_timers(step, waiting_timers(step.workflow) if running else [])
+    _sync_subscriptions(step, waiting_subscriptions(step) if running else [])
+
+
+# --- human tasks ------------------------------------------------------------------------------------------
+
+
+def _sync_human_tasks(step: Step) -> None:
+    workflow, instance = step.workflow, step.instance
+    ready = {}
+    if not workflow.is_completed() and instance.status in (RUNNING, "suspended"):
+        ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual}
+    rows = db.session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == OPEN)
+    ).all()
+    known = {row.spiff_task_id for row in rows}
+    for row in rows:
+        if row.spiff_task_id not in ready and row.spiff_task_id not in step.completed_spiff_ids:
+            row.status = CANCELLED
+            step.record(
+                ev.TASK_CANCELLED, element_id=row.element_id, element_name=row.element_name, task_id=row.id
+            )
+    created = [_new_human_task(step, task) for sid, task in ready.items() if sid not in known]
+    if created:
+        db.session.add_all(created)
+        db.session.flush()
+    for row in created:
+        step.record(
+            ev.TASK_CREATED,
+            element_id=row.element_id,
+            element_name=row.element_name,
+            task_id=row.id,
+            details={"lane": row.lane, "assignee_id": row.assignee_id},
+        )
+
+
+def _new_human_task(step: Step, task: Any) -> HumanTask:
+    props = human_task_properties(task.task_spec)
+    element_id, name = element_of(task)
+    lane = props["lane"].strip().lower() if props.get("lane") else None
+    assignee_id, lane = _assignee(step, task, props.get("assignee"), lane)
+    return HumanTask(
+        instance_id=step.instance.id,
+        definition_id=step.instance.definition_id,
+        business_key=step.instance.business_key,
+        spiff_task_id=str(task.id),
+        element_id=element_id,
+        element_name=name[:255],
+        lane=lane,
+        assignee_id=assignee_id,
+        form_name=props.get("form"),
+        instructions=props.get("instructions") or "",
+        priority=props["priority"] if props.get("priority") is not None else 1,
+        created_at=step.now,
+        due_at=sla_due_at(props.get("sla"), step.now, step.calendar),
+    )
+
+
+def _assignee(
+    step: Step, task: Any, expression: str | None, lane: str | None
+) -> tuple[int | None, str | None]:
+    """Evaluate the assignee expression in the sandbox: a user id, or ``"lane:<key>"``/``"role:<key>"``."""
+    if not expression:
+        return None, lane
+    try:
+        value = step.workflow.script_engine.evaluate(task, expression)
+    except Exception as exc:  # a broken expression leaves the task to its lane, and says so in the log
+        element_id, name = element_of(task)
+        step.record(
+            ev.ERROR,
+            element_id=element_id,
+            element_name=name,
+            details={"assignee_expression": expression, "error": str(exc)},
+        )
+        return None, lane
+    if isinstance(value, bool) or value is None:
+        return None, lane
+    if isinstance(value, int):
+        return value, lane
+    text = str(value).strip()
+    if text.isdigit():
+        return int(text), lane
+    if ":" in text:
+        return None, text.split(":", 1)[1].strip().lower() or lane
+    return None, lane
+
+
+# --- timers ------------------------------------------------------------------------------------------------
+
+
+def waiting_timers(workflow: Any) -> list[tuple[str, str, datetime]]:
+    """(spiff task id, element id, due instant) of every timer the workflow waits for."""
+    out = []
+    for task in list(workflow.event_manager.tasks.values()):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(definition, TimerEventDefinition) or not task.has_state(TaskState.WAITING):
+            continue
+        due = timer_due(task)
+        if due is not None:
+            out.append((str(task.id), element_of(task)[0], due))
+    return out
+
+
+def timer_due(task: Any) -> datetime | None:
+    """When a waiting timer task is due (computed by SpiffWorkflow when the timer started waiting)."""
+    definition = task.task_spec.event_definition
+    value = task._get_internal_data("event_value")
+    if value is None:
+        return None
+    if isinstance(definition, CycleTimerEventDefinition):
+        if not isinstance(value, dict):
+            return None
+        if value.get("cycles") == 0:  # all repetitions done; the next update completes the task
+            return datetime.fromisoformat(value["next"]) - timedelta(seconds=value.get("duration", 0))
+        return datetime.fromisoformat(value["next"])
+    parsed = TimerEventDefinition.parse_time_or_duration(value)
+    return parsed if isinstance(parsed, datetime) else None
+
+
+def _sync_timers(step: Step, wanted: list[tuple[str, str, datetime]]) -> None:
+    rows = db.session.scalars(select(WaitingTimer).where(WaitingTimer.instance_id == step.instance.id)).all()
+    want = {(sid, due): element for sid, element, due in wanted}
+    have = {(row.spiff_task_id, row.due_at): row for row in rows}
+    stale = [row.id for key, row in have.items() if key not in want]
+    if stale:
+        db.session.execute(delete(WaitingTimer).where(WaitingTimer.id.in_(stale)))
+    for (sid, due), element in want.items():
+        if (sid, due) not in have:
+            db.session.add(
+                WaitingTimer(instance_id=step.instance.id, spiff_task_id=sid, element_id=element, due_at=due)
+            )
+
+
+# --- message and signal subscriptions ----------------------------------------------------------------------
+
+
+def waiting_subscriptions(step: Step) -> list[tuple[str, str, str | None, str, str]]:
+    """(kind, name, correlation key, spiff task id, element id) of every message/signal catch waiting."""
+    out = []
+    for task in list(step.workflow.event_manager.tasks.values()):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if not task.has_state(TaskState.WAITING):
+            continue
+        if isinstance(definition, MessageEventDefinition):
+            key = task.data.get("correlation_key", step.instance.business_key)
+            out.append(
+                (
+                    MESSAGE,
+                    definition.name,
+                    None if key is None else str(key),
+                    str(task.id),
+                    element_of(task)[0],
+                )
+            )
+        elif isinstance(definition, SignalEventDefinition):
+            out.append((SIGNAL, definition.name, None, str(task.id), element_of(task)[0]))
+    return out
+
+
+def _sync_subscriptions(step: Step, wanted: list[tuple[str, str, str | None, str, str]]) -> None:
+    rows = db.session.scalars(
+        select(EventSubscription).where(EventSubscription.instance_id == step.instance.id)
+    ).all()
+    want = {w[:4]: w[4] for w in wanted}
+    have = {(r.kind, r.name, r.correlation_key, r.spiff_task_id): r for r in rows}
+    stale = [row.id for key, row in have.items() if key not in want]
+    if stale:
+        db.session.execute(delete(EventSubscription).where(EventSubscription.id.in_(stale)))
+    for (kind, name, key, sid), element in want.items():
+        if (kind, name, key, sid) not in have:
+            db.session.add(
+                EventSubscription(
+                    instance_id=step.instance.id,
+                    kind=kind,
+                    name=name,
+                    correlation_key=key,
+                    spiff_task_id=sid,
+                    element_id=element,
+                )
+            )

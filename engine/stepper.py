@@ -1,0 +1,258 @@
+"""One step of one instance = one short transaction.
+
+load row -> deserialize (spec from cache) -> apply (complete a task, fire a timer, deliver a message...) ->
+run engine steps until nothing automatic is left -> compact history -> serialize -> versioned UPDATE
+(``WHERE version = :read``; 0 rows -> ``ConcurrentUpdate``) -> projections + events -> commit.
+
+Any failure before the commit rolls the session back; the in-memory workflow is thrown away because the
+database copy is authoritative (SpiffWorkflow leaves partial state behind when a step fails half-way).
+A failing *service task* is not such a failure: the task stays in ERROR, the step commits, and an incident
+is opened (see ``engine.incidents``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.spiff.specs.defaults import ServiceTask
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import events as ev
+from engine.calendar import WorkCalendar
+from engine.calendar_service import get_default_calendar
+from engine.compaction import compact_history
+from engine.db import db, utcnow
+from engine.definition_model import ProcessDefinition
+from engine.humantask_model import HumanTask
+from engine.instance_model import COMPLETED, RUNNING, ProcessInstance
+from engine.runtime_errors import ConcurrentUpdate, InstanceNotFound, InstanceNotRunning, StepFailed
+from engine.runtime_specs import sequence_flow, specs_for
+from engine.script_env import build_script_engine
+from engine.serialization import dump_state, load_state
+
+# A guard against a model that keeps making automatic tasks ready forever (SpiffWorkflow would spin).
+MAX_ENGINE_ROUNDS = 50
+
+
+@dataclass
+class Step:
+    """Everything one step touches; events are written when the step commits."""
+
+    instance: ProcessInstance
+    definition: ProcessDefinition
+    workflow: BpmnWorkflow
+    now: datetime
+    calendar: WorkCalendar
+    user_id: int | None = None
+    cause_task: HumanTask | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    completed_spiff_ids: set[str] = field(default_factory=set)
+    service_failures: list[tuple[Any, str]] = field(default_factory=list)
+    fired_timer_ids: set[str] = field(default_factory=set)
+    had_errors: bool = False
+
+    def record(self, kind: str, **details: Any) -> None:
+        """Queue a process event; ``element_id``/``element_name``/``task_id``/``user_id`` are columns."""
+        self.events.append({"kind": kind, **details})
+
+
+def element_of(task: Any) -> tuple[str, str]:
+    """(BPMN element id, name) of a spiff task; control tasks map onto the element they belong to."""
+    spec = task.task_spec
+    bpmn_id = getattr(spec, "bpmn_id", None) or spec.name.split(".")[0]
+    return str(bpmn_id), str(getattr(spec, "bpmn_name", None) or "")
+
+
+def load_instance(instance_id: int, *, for_update: bool = False) -> ProcessInstance:
+    """The instance row, freshly read (never a stale identity-map copy)."""
+    query = db.select(ProcessInstance).where(ProcessInstance.id == instance_id)
+    query = query.execution_options(populate_existing=True)
+    if for_update:
+        query = query.with_for_update()
+    instance = db.session.scalars(query).first()
+    if instance is None:
+        raise InstanceNotFound(f"no process instance with id {instance_id}")
+    return instance
+
+
+def open_step(
+    instance_id: int,
+    *,
+    now: datetime | None = None,
+    user_id: int | None = None,
+    statuses: tuple[str, ...] = (RUNNING,),
+) -> Step:
+    """Read an instance and rebuild its workflow around the cached spec."""
+    calendar = get_default_calendar()  # before anything is written: it may create the default calendar
+    now = now or utcnow()
+    instance = load_instance(instance_id)
+    if instance.status not in statuses:
+        raise InstanceNotRunning(instance.id, instance.status)
+    definition = db.session.get(ProcessDefinition, instance.definition_id)
+    assert definition is not None  # FK
+    spec, subprocess_specs = specs_for(definition)
+    workflow = load_state(instance.state, spec, subprocess_specs, build_script_engine(calendar, now))
+    step = Step(instance, definition, workflow, now, calendar, user_id=user_id)
+    step.had_errors = any(True for _ in workflow.get_tasks(state=TaskState.ERROR))
+    return step
+
+
+def new_step(
+    definition: ProcessDefinition, instance: ProcessInstance, *, now: datetime, calendar: WorkCalendar
+) -> Step:
+    """A step over a brand-new workflow for a just-flushed instance row."""
+    spec, subprocess_specs = specs_for(definition)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=build_script_engine(calendar, now))
+    return Step(instance, definition, workflow, now, calendar, user_id=instance.started_by)
+
+
+def advance(step: Step) -> None:
+    """Run automatic tasks until only human tasks and waits remain; service failures become incidents."""
+    workflow = step.workflow
+    current: dict[str, Any] = {}
+
+    def will_complete(task: Any) -> None:
+        current["task"] = task
+
+    def did_complete(task: Any) -> None:
+        _after_task_ran(step, task)
+
+    for _ in range(MAX_ENGINE_ROUNDS):
+        try:
+            workflow.do_engine_steps(will_complete_task=will_complete, did_complete_task=did_complete)
+            # do_engine_steps refreshes timers only at its end; a timer that fired there made tasks READY
+            # that nobody ran yet.
+            workflow.refresh_timers()
+        except Exception as exc:
+            task = current.get("task")
+            if (
+                task is not None
+                and isinstance(task.task_spec, ServiceTask)
+                and task.has_state(TaskState.ERROR)
+            ):
+                step.service_failures.append((task, _describe(exc)))
+                continue
+            element = element_of(task)[0] if task is not None else None
+            raise StepFailed(step.instance.id, element, _describe(exc)) from exc
+        if not any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
+            return
+    raise StepFailed(step.instance.id, None, f"automatic tasks still ready after {MAX_ENGINE_ROUNDS} rounds")
+
+
+def _describe(exc: BaseException) -> str:
+    cause = exc.__cause__
+    text = str(exc) or type(exc).__name__
+    if cause is not None and str(cause) not in text:
+        text = f"{text} ({type(cause).__name__}: {cause})"
+    return text
+
+
+def _after_task_ran(step: Step, task: Any) -> None:
+    spec = task.task_spec
+    if isinstance(spec, ExclusiveGateway) and task.has_state(TaskState.COMPLETED):
+        _record_variants(step, task)
+    elif isinstance(spec, ServiceTask) and task.has_state(TaskState.COMPLETED):
+        element_id, name = element_of(task)
+        step.record(
+            ev.SERVICE_CALL_OK,
+            element_id=element_id,
+            element_name=name,
+            details={"operation": spec.operation_name},
+        )
+    elif (
+        isinstance(spec, CatchingEvent)
+        and isinstance(spec.event_definition, TimerEventDefinition)
+        and str(task.id) not in step.fired_timer_ids
+    ):
+        element_id, name = element_of(task)
+        step.record(ev.TIMER_FIRED, element_id=element_id, element_name=name, details={"by": "engine"})
+
+
+def _record_variants(step: Step, gateway_task: Any) -> None:
+    gateway_id, gateway_name = element_of(gateway_task)
+    for child in gateway_task.children:
+        if child.has_state(TaskState.PREDICTED_MASK):
+            continue
+        target_id = element_of(child)[0]
+        flow_id, flow_name = sequence_flow(step.definition, gateway_id, target_id)
+        cause = step.cause_task
+        step.record(
+            ev.VARIANT_CHOSEN,
+            element_id=gateway_id,
+            element_name=gateway_name,
+            task_id=cause.id if cause is not None else None,
+            user_id=step.user_id,
+            details={
+                "gateway": gateway_id,
+                "flow": flow_id,
+                "variant": flow_name,
+                "target": target_id,
+                "after_task": cause.element_id if cause is not None else None,
+            },
+        )
+
+
+def commit_step(step: Step, *, status: str | None = None) -> ProcessInstance:
+    """Write state + projections + events with the version check, then commit."""
+    from engine.incidents import sync_incidents
+    from engine.projections import sync_projections
+
+    workflow, instance = step.workflow, step.instance
+    compact_history(workflow)
+    finished_now = workflow.is_completed() and instance.status == RUNNING
+    instance.state = dump_state(workflow)
+    instance.updated_at = step.now
+    if status is not None:
+        instance.status = status
+    elif finished_now:
+        instance.status = COMPLETED
+        instance.ended_at = step.now
+        step.record(ev.INSTANCE_COMPLETED)
+    try:
+        db.session.flush()  # the versioned UPDATE goes first; nothing else of ours is dirty yet
+    except StaleDataError:
+        db.session.rollback()
+        raise ConcurrentUpdate(instance.id) from None
+    sync_projections(step)
+    sync_incidents(step)
+    for event in step.events:
+        ev.record_event(
+            instance_id=instance.id,
+            definition_id=instance.definition_id,
+            business_key=instance.business_key,
+            at=step.now,
+            **event,
+        )
+    db.session.commit()
+    return instance
+
+
+def run_step(
+    instance_id: int,
+    apply: Callable[[Step], None],
+    *,
+    now: datetime | None = None,
+    user_id: int | None = None,
+    statuses: tuple[str, ...] = (RUNNING,),
+    run_engine: bool = True,
+    status: str | None = None,
+) -> Step:
+    """open -> apply -> advance -> commit, rolling back (and discarding the workflow) on any failure."""
+    try:
+        step = open_step(instance_id, now=now, user_id=user_id, statuses=statuses)
+        apply(step)
+        if run_engine:
+            advance(step)
+        commit_step(step, status=status)
+    except BaseException:
+        db.session.rollback()
+        raise
+    return step
