@@ -54,8 +54,13 @@ def create_client(actor: User, data: Mapping[str, Any], *, allow_duplicate: bool
     return client
 
 
-def create_client_in_session(actor: User | None, data: Mapping[str, Any], *, allow_duplicate: bool) -> Client:
-    """``create_client`` without the commit (for imports, conversions and route-map operations)."""
+def create_client_in_session(
+    actor: User | None, data: Mapping[str, Any], *, allow_duplicate: bool, any_responsible: bool = False
+) -> Client:
+    """``create_client`` without the commit (for imports, conversions and route-map operations).
+
+    ``any_responsible`` lets a business rule (lead conversion) name any active user as responsible.
+    """
     if actor is not None and not actor.has_role(MANAGER, EMPLOYEE):
         raise AccessDenied("you may not create clients")
     kind = data.get("kind") or COMPANY
@@ -65,7 +70,7 @@ def create_client_in_session(actor: User | None, data: Mapping[str, Any], *, all
         lambda: clean_portrait(kind if kind in CLIENT_KINDS else COMPANY, data.get("portrait")),
     )
     responsible_id = data.get("responsible_id", actor.id if actor else None)
-    responsible = check_responsible(actor, responsible_id)
+    responsible = check_responsible(None if any_responsible else actor, responsible_id)
     if not allow_duplicate:
         candidates = find_duplicate_clients(
             name=fields["name"], inn=fields.get("inn"), phones=phones, emails=emails
