@@ -37,12 +37,18 @@ def init_command(no_processes: bool) -> None:
     """Create or migrate the database and deploy the shipped route maps."""
     from flask_migrate import upgrade
 
+    from engine.definitions import format_problems
+    from engine.errors import InvalidRouteMap
     from webui import setup
 
     upgrade()
     click.echo("Database is at the latest schema.")
-    for line in setup.initialise(deploy_processes=not no_processes, processes_dir=PROCESSES_DIR):
-        click.echo(line)
+    try:
+        for line in setup.initialise(deploy_processes=not no_processes, processes_dir=PROCESSES_DIR):
+            click.echo(line)
+    except InvalidRouteMap as exc:
+        click.echo(format_problems(exc.problems), err=True)
+        raise click.ClickException("a shipped route map did not deploy; see the problems above") from None
 
 
 @cli.command("demo-data")
@@ -82,6 +88,46 @@ def create_user_command(
     except AccountError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"Created {user.username} ({', '.join(r.code for r in user.roles)}).")
+
+
+@cli.command("deploy")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--comment", default="", help="Recorded with each new version.")
+@with_appcontext
+def deploy_command(paths: tuple[Path, ...], comment: str) -> None:
+    """Validate and deploy route maps (.bpmn files or folders, with their .dmn and .json forms)."""
+    from engine.definitions import deploy_path, format_problems
+    from engine.errors import InvalidRouteMap
+
+    try:
+        results = deploy_path(paths, comment=comment)
+    except InvalidRouteMap as exc:
+        for result in exc.deployed:
+            click.echo(_deployed_line(result))
+        click.echo(format_problems(exc.problems), err=True)
+        raise click.ClickException(f"{len(exc.problems)} problem(s); the files above them were not deployed.")
+    for result in results:
+        click.echo(_deployed_line(result))
+
+
+def _deployed_line(result: Any) -> str:
+    state = "deployed" if result.created else "unchanged"
+    return f"{result.key} v{result.version} {state}"
+
+
+@cli.command("processes")
+@with_appcontext
+def processes_command() -> None:
+    """List deployed route maps and their versions."""
+    from engine.definitions import list_definitions
+
+    rows = list_definitions()
+    if not rows:
+        click.echo("No route maps are deployed. Run `routemap init` or `routemap deploy PATH`.")
+        return
+    width = max(len(r.key) for r in rows)
+    for r in rows:
+        click.echo(f"{r.key:<{width}}  v{r.latest_version:<4} {r.versions} version(s)  {r.name}")
 
 
 @cli.command("serve")

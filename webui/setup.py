@@ -19,11 +19,10 @@ def initialise(*, deploy_processes: bool, processes_dir: Path) -> Iterator[str]:
 def deploy_shipped(processes_dir: Path) -> Iterator[str]:
     from engine.definitions import deploy_path
 
-    files = sorted(processes_dir.glob("*.bpmn"))
-    if not files:
+    if not any(processes_dir.glob("*.bpmn")):
         yield f"No route maps in {processes_dir}."
         return
-    for result in deploy_path(files):
+    for result in deploy_path([processes_dir]):
         yield f"Deployed {result.definition.key} v{result.definition.version}" + (
             "" if result.created else " (unchanged)"
         )

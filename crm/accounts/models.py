@@ -40,11 +40,15 @@ class Department(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
-    head_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True))
+    # No FK: users.department_id already points here, and the cycle would complicate every migration.
+    # The accounts service checks the user exists.
+    head_id: Mapped[int | None] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     parent: Mapped[Department | None] = relationship(remote_side=[id])
-    head: Mapped[User | None] = relationship(foreign_keys=[head_id])
+    head: Mapped[User | None] = relationship(
+        primaryjoin="Department.head_id == User.id", foreign_keys=[head_id], viewonly=True
+    )
 
 
 class Role(Base):

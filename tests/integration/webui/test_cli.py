@@ -9,7 +9,9 @@ ROUTEMAP = str(Path(sys.executable).parent / "routemap")
 
 
 def run(args, tmp_path, **env):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "ROUTEMAP_", "SECRET"))}
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "ROUTEMAP_", "SECRET"))
+    }
     full_env.update({"ROUTEMAP_INSTANCE_DIR": str(tmp_path), **env})
     return subprocess.run([ROUTEMAP, *args], capture_output=True, text=True, env=full_env, timeout=120)
 
@@ -36,8 +38,11 @@ def test_init_demo_data_and_create_user(tmp_path):
     assert demo.returncode == 0, demo.stderr
     again = run(["demo-data"], tmp_path, **env)
     assert "Demo user admin created" not in again.stdout  # idempotent
-    created = run(["create-user", "kate", "--name", "Kate", "--role", "manager", "--password", "long-enough"],
-                  tmp_path, **env)
+    created = run(
+        ["create-user", "kate", "--name", "Kate", "--role", "manager", "--password", "long-enough"],
+        tmp_path,
+        **env,
+    )
     assert created.returncode == 0, created.stderr
     assert "Created kate (manager)" in created.stdout
     short = run(["create-user", "bob", "--name", "Bob", "--password", "short"], tmp_path, **env)
@@ -50,3 +55,34 @@ def test_worker_without_redis_explains(tmp_path):
     result = run(["worker"], tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'w.db'}", SECRET_KEY="x")
     assert result.returncode != 0
     assert "REDIS_URL is not set" in result.stderr
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "bpmn"
+
+
+def test_deploy_and_processes_for_designers_keeping_maps_in_git(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.db'}", "SECRET_KEY": "x"}
+    assert run(["init", "--no-processes"], tmp_path, **env).returncode == 0
+    assert "No route maps are deployed" in run(["processes"], tmp_path, **env).stdout
+    ok = run(["deploy", str(FIXTURES / "deploy_callee.bpmn")], tmp_path, **env)
+    assert ok.returncode == 0, ok.stderr
+    assert "v1 deployed" in ok.stdout
+    again = run(["deploy", str(FIXTURES / "deploy_callee.bpmn")], tmp_path, **env)
+    assert "v1 unchanged" in again.stdout
+    listed = run(["processes"], tmp_path, **env)
+    assert "v1" in listed.stdout and "1 version(s)" in listed.stdout
+
+
+def test_deploy_of_a_broken_map_prints_problems_per_element_and_fails(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'broken.db'}", "SECRET_KEY": "x"}
+    assert run(["init", "--no-processes"], tmp_path, **env).returncode == 0
+    for name in ("deploy_many_problems.bpmn", "deploy_missing_message_ref.bpmn"):
+        result = run(["deploy", str(FIXTURES / name)], tmp_path, **env)
+        assert result.returncode != 0
+        assert name in result.stderr
+        assert "problem(s)" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert (
+        "Catch_reply"
+        in run(["deploy", str(FIXTURES / "deploy_missing_message_ref.bpmn")], tmp_path, **env).stderr
+    )
