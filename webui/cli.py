@@ -105,7 +105,9 @@ def deploy_command(paths: tuple[Path, ...], comment: str) -> None:
         for result in exc.deployed:
             click.echo(_deployed_line(result))
         click.echo(format_problems(exc.problems), err=True)
-        raise click.ClickException(f"{len(exc.problems)} problem(s); the files above them were not deployed.")
+        raise click.ClickException(
+            f"{len(exc.problems)} problem(s); the files that have them were not deployed."
+        ) from None
     for result in results:
         click.echo(_deployed_line(result))
 
