@@ -18,13 +18,14 @@ def register_blueprints(app: Flask) -> None:
     import crm.models  # noqa: F401  - all tables known to metadata and Alembic
     import engine.models  # noqa: F401
     from webui import errors
-    from webui.views import admin, auth, main, processes, sections
+    from webui.views import admin, auth, main, processes, sections, work_calendar
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(processes.bp)
     app.register_blueprint(sections.monitoring_bp)
+    app.register_blueprint(work_calendar.bp)
     errors.init_app(app)
 
     login_manager.login_view = "auth.login"

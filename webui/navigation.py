@@ -59,6 +59,7 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem("admin.departments", _l("Departments"), "bi-building"),
             NavItem("admin.roles", _l("Roles"), "bi-shield-lock"),
             NavItem("admin.groups", _l("Groups"), "bi-collection"),
+        NavItem("work_calendar.edit", _l("Work calendar"), "bi-calendar-week"),
             NavItem("admin.system", _l("Background jobs"), "bi-cpu"),
         ),
     ),
