@@ -130,7 +130,7 @@ def fire_due_start_triggers(now: datetime, limit: int = 100) -> int:
         if trigger is None:
             break
         trigger_id, definition_id, element_id = trigger.id, trigger.definition_id, trigger.element_id
-        _reschedule(trigger)
+        _reschedule(trigger, now)
         db.session.flush()
         try:
             start_instance(
@@ -152,22 +152,35 @@ def fire_due_start_triggers(now: datetime, limit: int = 100) -> int:
     return started
 
 
-def _reschedule(trigger: StartTrigger) -> None:
-    if trigger.cycles_left is not None and trigger.cycles_left > 0:
-        trigger.cycles_left -= 1
-    if trigger.cycles_left == 0 or not trigger.period_seconds:
-        trigger.active = False
-    else:
+def _reschedule(trigger: StartTrigger, now: datetime) -> None:
+    """Plan the next occurrence after ``now``: occurrences missed while no scheduler ran are skipped (and
+    count against the cycle's repetitions), never replayed in a burst."""
+    while True:
+        if trigger.cycles_left is not None and trigger.cycles_left > 0:
+            trigger.cycles_left -= 1
+        if trigger.cycles_left == 0 or not trigger.period_seconds:
+            trigger.active = False
+            return
         assert trigger.next_due_at is not None
         trigger.next_due_at += timedelta(seconds=trigger.period_seconds)
+        if trigger.next_due_at > now:
+            return
 
 
 def fire_start_timer(step: Step, element_id: str | None) -> None:
-    """The scheduler decided this timer start is due: fire the new workflow's start timer now."""
+    """The scheduler decided this timer start is due: fire the new workflow's start timer now, once.
+
+    A cycle start event would keep repeating inside the instance; the trigger row owns the schedule, so
+    the instance's own repetitions are ended here.
+    """
     from engine.timers import force_fire
 
     for task in step.workflow.get_tasks(state=TaskState.WAITING):
         if task.task_spec.bpmn_id == element_id and isinstance(task.task_spec, StartEvent):
+            if isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
+                value = task._get_internal_data("event_value")
+                value["cycles"] = 1
+                task._set_internal_data(event_value=value)
             force_fire(task)
 
 

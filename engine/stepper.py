@@ -221,8 +221,8 @@ def commit_step(step: Step, *, status: str | None = None) -> ProcessInstance:
     except StaleDataError:
         db.session.rollback()
         raise ConcurrentUpdate(instance.id) from None
-    sync_projections(step)
     sync_incidents(step)
+    sync_projections(step)
     for event in step.events:
         ev.record_event(
             instance_id=instance.id,

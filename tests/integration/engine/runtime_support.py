@@ -29,7 +29,11 @@ APPROVAL_FORMS: dict[str, dict[str, Any]] = {
 
 
 def deploy_fixture(
-    name: str, *, forms: dict[str, Any] | None = None, dmn: dict[str, str] | None = None, text: str | None = None
+    name: str,
+    *,
+    forms: dict[str, Any] | None = None,
+    dmn: dict[str, str] | None = None,
+    text: str | None = None,
 ) -> ProcessDefinition:
     """Deploy ``tests/fixtures/bpmn/<name>.bpmn`` (or ``text``) and return the stored definition."""
     xml = text if text is not None else (FIXTURES / f"{name}.bpmn").read_text(encoding="utf-8")

@@ -1,0 +1,95 @@
+"""Timers: the scheduler fires due rows of the projection (interrupting and non-interrupting boundary
+timers, cycles, timer start events), with an injected clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from runtime_support import deploy_fixture, events_of
+from sqlalchemy import func, select
+
+from engine import events as ev
+from engine.db import db, utcnow
+from engine.humantasks import complete_task
+from engine.instance_model import ProcessInstance
+from engine.instances import resume_instance, start_instance, suspend_instance
+from engine.task_queries import tasks_for_instance
+from engine.timers import fire_due_timers
+from engine.wait_models import WaitingTimer
+
+
+def _timers(instance_id: int) -> list[tuple[str, object]]:
+    rows = db.session.scalars(select(WaitingTimer).where(WaitingTimer.instance_id == instance_id)).all()
+    return sorted((r.element_id, r.due_at) for r in rows)
+
+
+def test_boundary_timers_are_projected_and_fire_when_due(any_app: Flask) -> None:
+    deploy_fixture("rt_timers")
+    t0 = utcnow()
+    instance = start_instance("rt_timers", now=t0)
+    timers = dict(_timers(instance.id))
+    assert set(timers) == {"Escalate", "Remind"}
+    assert abs((timers["Escalate"] - t0) - timedelta(hours=1)) < timedelta(seconds=5)
+
+    assert fire_due_timers(now=t0 + timedelta(minutes=5)) == 0  # nothing due: nothing happens
+    # Non-interrupting cycle: fires, the task stays, the next repetition is planned from the previous one.
+    assert fire_due_timers(now=t0 + timedelta(minutes=11)) == 1
+    assert [t.element_id for t in tasks_for_instance(instance.id, open_only=True)] == ["Handle"]
+    remind_due = dict(_timers(instance.id))["Remind"]
+    assert abs((remind_due - timers["Remind"]) - timedelta(minutes=10)) < timedelta(seconds=1)
+    assert fire_due_timers(now=t0 + timedelta(minutes=21)) == 1
+    assert "Remind" not in dict(_timers(instance.id))  # R2: both repetitions done
+
+    # Interrupting: the task is cancelled, the escalation path starts.
+    assert fire_due_timers(now=t0 + timedelta(hours=2)) == 1
+    open_tasks = tasks_for_instance(instance.id, open_only=True)
+    assert [t.element_id for t in open_tasks] == ["Supervisor"]
+    assert [t.status for t in tasks_for_instance(instance.id) if t.element_id == "Handle"] == ["cancelled"]
+    assert _timers(instance.id) == []
+    fired = [e.element_id for e in events_of(instance.id, ev.TIMER_FIRED)]
+    assert fired == ["Remind", "Remind", "Escalate"]
+    complete_task(open_tasks[0].id, 1, {})
+    assert db.session.get(ProcessInstance, instance.id).status == "completed"  # type: ignore[union-attr]
+
+
+def test_completing_the_task_removes_its_boundary_timers(any_app: Flask) -> None:
+    deploy_fixture("rt_timers")
+    instance = start_instance("rt_timers")
+    complete_task(tasks_for_instance(instance.id)[0].id, 1, {})
+    assert _timers(instance.id) == []
+    assert fire_due_timers(now=utcnow() + timedelta(days=1)) == 0
+
+
+def test_suspended_instance_timers_wait_until_resume(any_app: Flask) -> None:
+    deploy_fixture("rt_timers")
+    t0 = utcnow()
+    instance = start_instance("rt_timers", now=t0)
+    suspend_instance(instance.id)
+    assert _timers(instance.id) == []
+    assert fire_due_timers(now=t0 + timedelta(hours=2)) == 0
+    resume_instance(instance.id)
+    assert {e for e, _ in _timers(instance.id)} == {"Escalate", "Remind"}
+    assert fire_due_timers(now=t0 + timedelta(hours=2)) >= 1
+    assert [t.element_id for t in tasks_for_instance(instance.id, open_only=True)] == ["Supervisor"]
+
+
+def test_timer_start_event_creates_instances_on_schedule(any_app: Flask) -> None:
+    definition = deploy_fixture("rt_timer_start")
+    t0 = utcnow()
+    count = select(func.count()).where(ProcessInstance.definition_id == definition.id)
+    assert fire_due_timers(now=t0) == 0  # registers the trigger: first occurrence in an hour
+    assert db.session.scalar(count) == 0
+    assert fire_due_timers(now=t0 + timedelta(minutes=61)) == 1
+    assert db.session.scalar(count) == 1
+    assert fire_due_timers(now=t0 + timedelta(minutes=62)) == 0  # not twice for one occurrence
+    # Occurrences missed while no scheduler ran are skipped, not replayed in a burst (and they count).
+    assert fire_due_timers(now=t0 + timedelta(hours=3, minutes=30)) == 1  # 2nd fires, 3rd (3h) is missed
+    assert fire_due_timers(now=t0 + timedelta(hours=20)) == 0  # R3: the third occurrence was skipped
+    assert db.session.scalar(count) == 2
+    instances = db.session.scalars(
+        select(ProcessInstance).where(ProcessInstance.definition_id == definition.id)
+    )
+    for instance in instances:
+        assert [t.element_id for t in tasks_for_instance(instance.id)] == ["Review"]
+        assert _timers(instance.id) == []
