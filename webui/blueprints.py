@@ -17,6 +17,9 @@ from webui.navigation import sections_for
 def register_blueprints(app: Flask) -> None:
     import crm.models  # noqa: F401  - all tables known to metadata and Alembic
     import engine.models  # noqa: F401
+    from crm.operations import register_crm_operations
+
+    register_crm_operations()  # the operations BPMN service tasks call (crm/..., feed/post)
     from webui import errors
     from webui.views import admin, auth, main, processes, sections, work_calendar
 
