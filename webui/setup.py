@@ -29,25 +29,11 @@ def deploy_shipped(processes_dir: Path) -> Iterator[str]:
 
 
 def load_demo() -> Iterator[str]:
-    """The demo company: users for each role (and, where the CRM provides it, clients and deals)."""
-    from webui.views.auth import DEMO_ACCOUNTS
+    """The demo company: users for each role, clients, contacts, leads, deals, appeals and activities."""
+    from crm.demo.demo_data import load_demo_data
 
-    accounts.ensure_builtin_roles()
-    roles = {
-        "admin": ["administrator"],
-        "designer": ["designer"],
-        "manager": ["manager", "employee"],
-        "sales": ["employee"],
-        "agent": ["employee"],
-    }
-    names = {
-        "admin": "Анна Администратор",
-        "designer": "Dmitry Designer",
-        "manager": "Мария Руководитель",
-        "sales": "Ivan Salesman",
-        "agent": "Ольга Поддержка",
-    }
-    for username, password, _role in DEMO_ACCOUNTS:
-        if accounts.find_user(username) is None:
-            accounts.create_user(username, names[username], password, roles=roles[username])
-            yield f"Demo user {username} created."
+    summary = load_demo_data()
+    if summary.created:
+        yield f"Demo company loaded: {summary.users} users, {summary.clients} clients."
+    else:
+        yield "Demo data is already loaded."

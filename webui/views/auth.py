@@ -17,13 +17,14 @@ from webui.navigation import home_endpoint
 
 bp = Blueprint("auth", __name__)
 
-# Shown on the log-in page in demo mode only (`make run` sets ROUTEMAP_DEMO=1); loaded by `routemap demo-data`.
+# Shown on the log-in page in demo mode only (`make run` sets ROUTEMAP_DEMO=1); loaded by `routemap demo-data`
+# from crm.demo.demo_data.USERS, where each demo user's password is their user name.
 DEMO_ACCOUNTS = (
-    ("admin", "admin-demo", "Administrator"),
-    ("designer", "designer-demo", "Process designer"),
-    ("manager", "manager-demo", "Manager"),
-    ("sales", "sales-demo", "Employee (sales)"),
-    ("agent", "agent-demo", "Employee (support)"),
+    ("admin", "admin", "Administrator"),
+    ("designer", "designer", "Process designer"),
+    ("manager", "manager", "Sales manager"),
+    ("manager2", "manager2", "Sales manager (key accounts)"),
+    ("agent", "agent", "Support agent"),
 )
 
 

@@ -37,7 +37,7 @@ def test_init_demo_data_and_create_user(tmp_path):
     demo = run(["demo-data"], tmp_path, **env)
     assert demo.returncode == 0, demo.stderr
     again = run(["demo-data"], tmp_path, **env)
-    assert "Demo user admin created" not in again.stdout  # idempotent
+    assert "already loaded" in again.stdout  # idempotent
     created = run(
         ["create-user", "kate", "--name", "Kate", "--role", "manager", "--password", "long-enough"],
         tmp_path,
