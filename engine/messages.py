@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from engine import events as ev
 from engine.db import db, utcnow
+from engine.projections import sub_definitions
 from engine.runtime_errors import ConcurrentUpdate, InstanceNotRunning
 from engine.start_triggers import message_start_definitions, sync_start_triggers
 from engine.stepper import Step, element_of, run_step
@@ -39,7 +40,10 @@ class Delivery:
 
 def catch_in_task(step: Step, task: Any, kind: str, name: str, payload: Any) -> None:
     """Deliver a message/signal to one waiting catch task of the step's workflow and record it."""
-    definition = task.task_spec.event_definition
+    definition = next(
+        (d for d in sub_definitions(task) if getattr(d, "name", None) == name),
+        task.task_spec.event_definition,
+    )
     target_variable = getattr(definition, "message_var", None) or getattr(definition, "variable", None)
     if isinstance(payload, dict) and target_variable is None:
         task.data.update(payload)

@@ -11,6 +11,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimerEventDefinition,
@@ -121,22 +122,30 @@ def _assignee(
 # --- timers ------------------------------------------------------------------------------------------------
 
 
+def sub_definitions(task: Any) -> list[Any]:
+    """The event definitions a catch task waits on (an event-based gateway waits on several at once)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        return list(definition.event_definitions)
+    return [definition] if definition is not None else []
+
+
 def waiting_timers(workflow: Any) -> list[tuple[str, str, datetime]]:
     """(spiff task id, element id, due instant) of every timer the workflow waits for."""
     out = []
     for task in list(workflow.event_manager.tasks.values()):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if not isinstance(definition, TimerEventDefinition) or not task.has_state(TaskState.WAITING):
+        if not task.has_state(TaskState.WAITING):
             continue
-        due = timer_due(task)
-        if due is not None:
-            out.append((str(task.id), element_of(task)[0], due))
+        for definition in sub_definitions(task):
+            if isinstance(definition, TimerEventDefinition):
+                due = timer_due(task, definition)
+                if due is not None:
+                    out.append((str(task.id), element_of(task)[0], due))
     return out
 
 
-def timer_due(task: Any) -> datetime | None:
-    """When a waiting timer task is due (computed by SpiffWorkflow when the timer started waiting)."""
-    definition = task.task_spec.event_definition
+def timer_due(task: Any, definition: TimerEventDefinition) -> datetime | None:
+    """When a waiting timer is due (SpiffWorkflow computed it when the timer started waiting)."""
     value = task._get_internal_data("event_value")
     if value is None:
         return None
@@ -171,22 +180,22 @@ def waiting_subscriptions(step: Step) -> list[tuple[str, str, str | None, str, s
     """(kind, name, correlation key, spiff task id, element id) of every message/signal catch waiting."""
     out = []
     for task in list(step.workflow.event_manager.tasks.values()):
-        definition = getattr(task.task_spec, "event_definition", None)
         if not task.has_state(TaskState.WAITING):
             continue
-        if isinstance(definition, MessageEventDefinition):
-            key = task.data.get("correlation_key", step.instance.business_key)
-            out.append(
-                (
-                    MESSAGE,
-                    definition.name,
-                    None if key is None else str(key),
-                    str(task.id),
-                    element_of(task)[0],
+        for definition in sub_definitions(task):
+            if isinstance(definition, MessageEventDefinition):
+                key = task.data.get("correlation_key", step.instance.business_key)
+                out.append(
+                    (
+                        MESSAGE,
+                        definition.name,
+                        None if key is None else str(key),
+                        str(task.id),
+                        element_of(task)[0],
+                    )
                 )
-            )
-        elif isinstance(definition, SignalEventDefinition):
-            out.append((SIGNAL, definition.name, None, str(task.id), element_of(task)[0]))
+            elif isinstance(definition, SignalEventDefinition):
+                out.append((SIGNAL, definition.name, None, str(task.id), element_of(task)[0]))
     return out
 
 

@@ -11,7 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 
@@ -32,6 +34,12 @@ def force_fire(task: Any) -> None:
     next occurrence is the previous planned one plus the period, not "now plus the period".
     """
     definition = task.task_spec.event_definition
+    if isinstance(definition, MultipleEventDefinition):  # event-based gateway: its timer branch wins
+        timer = next(d for d in definition.event_definitions if isinstance(d, TimerEventDefinition))
+        seen = task.internal_data.get("seen_events", [])
+        task._set_internal_data(seen_events=[*seen, BpmnEvent(timer)])
+        task.task_spec._update(task)
+        return
     if isinstance(definition, CycleTimerEventDefinition):
         value = task._get_internal_data("event_value")
         if isinstance(value, dict) and value.get("cycles") != 0:

@@ -1,0 +1,106 @@
+"""BPMN constructs through the durable runtime, each from a real .bpmn file: parallel gateways, embedded
+subprocess, DMN business rule, sequential and parallel multi-instance, call activity, error and escalation
+boundary events, event-based gateway, and a 300-round loop that completes with bounded state."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from runtime_support import FIXTURES, deploy_fixture, events_of
+
+from engine import events as ev
+from engine.db import utcnow
+from engine.humantasks import complete_task
+from engine.instances import get_instance, instance_data, start_instance
+from engine.messages import deliver_message
+from engine.task_queries import tasks_for_instance
+from engine.timers import fire_due_timers
+
+
+def _open(instance_id: int) -> list[str]:
+    return sorted(t.element_id for t in tasks_for_instance(instance_id, open_only=True))
+
+
+def _do(instance_id: int, element_id: str, data: dict | None = None) -> None:  # type: ignore[type-arg]
+    task = next(t for t in tasks_for_instance(instance_id, open_only=True) if t.element_id == element_id)
+    complete_task(task.id, 1, data or {})
+
+
+def test_parallel_subprocess_dmn_multi_instance_and_call_activity(any_app: Flask) -> None:
+    dmn = {"rt_discount.dmn": (FIXTURES / "rt_discount.dmn").read_text()}
+    deploy_fixture("rt_constructs", dmn=dmn)
+    instance = start_instance(
+        "rt_constructs", data={"amount": 150000, "signers": ["ann", "bob"], "offices": ["msk", "spb", "kzn"]}
+    )
+    assert _open(instance.id) == ["Budget", "Legal"]  # parallel split; Budget is inside the subprocess
+    _do(instance.id, "Legal")
+    assert _open(instance.id) == ["Budget"]  # the join waits for the other branch
+    _do(instance.id, "Budget")
+    assert instance_data(instance.id)["discount"] == 10  # DMN business-rule task
+    # Sequential multi-instance: one signer at a time.
+    assert _open(instance.id) == ["Sign"]
+    _do(instance.id, "Sign", {"signature": "ann-ok"})
+    assert _open(instance.id) == ["Sign"]
+    _do(instance.id, "Sign", {"signature": "bob-ok"})
+    # Parallel multi-instance: all three at once.
+    assert _open(instance.id) == ["Notify", "Notify", "Notify"]
+    for _ in range(3):
+        _do(instance.id, "Notify", {"ack": True})
+    assert _open(instance.id) == ["Box"]  # call activity into rt_archive
+    _do(instance.id, "Box")
+    assert get_instance(instance.id).status == "completed"
+    data = instance_data(instance.id)
+    assert data["signatures"] == ["ann-ok", "bob-ok"] and data["notified"] == [True, True, True]
+
+
+def test_error_boundary_interrupts_the_subprocess(any_app: Flask) -> None:
+    deploy_fixture("rt_errors")
+    instance = start_instance("rt_errors")
+    _do(instance.id, "Assess", {"verdict": "reject"})
+    assert _open(instance.id) == ["Appeal"]
+    _do(instance.id, "Appeal")
+    assert get_instance(instance.id).status == "completed"
+
+
+def test_escalation_boundary_does_not_interrupt(any_app: Flask) -> None:
+    deploy_fixture("rt_errors")
+    instance = start_instance("rt_errors")
+    _do(instance.id, "Assess", {"verdict": "big"})
+    assert _open(instance.id) == ["Finish", "InformBoss"]
+    _do(instance.id, "InformBoss")
+    _do(instance.id, "Finish")
+    assert get_instance(instance.id).status == "completed"
+
+
+def test_event_based_gateway_message_wins(any_app: Flask) -> None:
+    deploy_fixture("rt_event_gateway")
+    instance = start_instance("rt_event_gateway", business_key="inv-1")
+    assert deliver_message("invoice_paid", "inv-1", {"paid": True}).delivered_to == [instance.id]
+    assert _open(instance.id) == ["Ship"]
+    assert fire_due_timers(now=utcnow() + timedelta(days=4)) == 0  # the timer branch is gone
+
+
+def test_event_based_gateway_timer_wins(any_app: Flask) -> None:
+    deploy_fixture("rt_event_gateway")
+    t0 = utcnow()
+    instance = start_instance("rt_event_gateway", business_key="inv-2", now=t0)
+    assert fire_due_timers(now=t0 + timedelta(days=3, minutes=1)) == 1
+    assert _open(instance.id) == ["Call"]
+    assert deliver_message("invoice_paid", "inv-2", {}).unmatched_id is not None
+
+
+def test_loop_of_300_rounds_completes_and_state_stays_small(any_app: Flask) -> None:
+    deploy_fixture("rt_loop")
+    instance = start_instance("rt_loop", data={"target": 300})
+    sizes = {}
+    for round_no in range(1, 301):
+        [task] = tasks_for_instance(instance.id, open_only=True)
+        complete_task(task.id, 1, {"note": f"round {round_no}"})
+        if round_no in (10, 299):
+            sizes[round_no] = len(get_instance(instance.id).state)
+    assert get_instance(instance.id).status == "completed"
+    assert instance_data(instance.id)["rounds"] == 300
+    # Completed history is compacted out of the hot state: round 299 stores about what round 10 did.
+    assert sizes[299] < sizes[10] * 1.5, sizes
+    assert len(events_of(instance.id, ev.VARIANT_CHOSEN)) == 300
