@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
     Boolean,
     CheckConstraint,
@@ -20,8 +21,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     func,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, UTCDateTime, utcnow
@@ -248,3 +251,42 @@ class ClientRelation(Base):
 Index("ix_clients_lower_name", func.lower(Client.name))
 Index("ix_leads_lower_name", func.lower(Lead.name))
 Index("ix_contact_persons_lower_full_name", func.lower(ContactPerson.full_name))
+
+# On PostgreSQL, "name contains" search uses trigram GIN indexes when the pg_trgm extension can be created
+# (the DO blocks keep table creation working where it cannot: search then falls back to a scan).
+_TRGM_INDEXES = (
+    ("ix_clients_name_trgm", "clients", "name"),
+    ("ix_contact_persons_full_name_trgm", "contact_persons", "full_name"),
+    ("ix_leads_name_trgm", "leads", "name"),
+)
+
+
+def _trigram_ddl(index: str, table: str, column: str) -> DDL:
+    return DDL(
+        "DO $$ BEGIN "
+        "BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm; "
+        "EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'pg_trgm is not available'; END; "
+        "IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN "
+        f"EXECUTE 'CREATE INDEX IF NOT EXISTS {index} ON {table} USING gin (lower({column}) gin_trgm_ops)'; "
+        "END IF; END $$"
+    )
+
+
+for _index, _table, _column in _TRGM_INDEXES:
+    event.listen(
+        Base.metadata.tables[_table],
+        "after_create",
+        _trigram_ddl(_index, _table, _column).execute_if(dialect="postgresql"),
+    )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_unicode_lower(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite's built-in lower() folds ASCII only; name search must fold Cyrillic too, so every SQLite
+    connection gets a Unicode lower() (deterministic, so the lower(name) indexes stay usable)."""
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function(
+            "lower", 1, lambda value: value.lower() if isinstance(value, str) else value, deterministic=True
+        )

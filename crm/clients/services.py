@@ -211,11 +211,14 @@ def clean_client_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, 
     for name in CLIENT_TEXT_FIELDS:
         if name in data:
             cleaned[name] = str(data[name] or "").strip()
-    if not partial or "name" in data:
-        if not cleaned.get("name"):
-            errors["name"] = "a client needs a name"
-        elif len(cleaned["name"]) > 300:
-            errors["name"] = "at most 300 characters"
+    if (not partial or "name" in data) and not cleaned.get("name"):
+        errors["name"] = "a client needs a name"
+    if cleaned.get("kpp") and not (len(cleaned["kpp"]) == 9 and cleaned["kpp"].isalnum()):
+        errors["kpp"] = "KPP has 9 characters"
+    for name in CLIENT_TEXT_FIELDS:
+        limit = Client.__table__.c[name].type.length
+        if limit and len(cleaned.get(name) or "") > limit and name not in errors:
+            errors[name] = f"at most {limit} characters"
     if "inn" in cleaned:
         inn = cleaned["inn"].replace(" ", "")
         cleaned["inn"] = inn or None
@@ -238,10 +241,10 @@ def clean_channels(phones: Iterable[str] | str, emails: Iterable[str] | str) -> 
     phone_list = _split(phones)
     email_list = _split(emails)
     errors: dict[str, str] = {}
-    bad_phones = [p for p in phone_list if not is_valid_phone(p)]
+    bad_phones = [p for p in phone_list if not is_valid_phone(p) or len(p) > 64]
     if bad_phones:
         errors["phones"] = f"not a phone number: {', '.join(bad_phones)}"
-    bad_emails = [e for e in email_list if not is_valid_email(e)]
+    bad_emails = [e for e in email_list if not is_valid_email(e) or len(e) > 254]
     if bad_emails:
         errors["emails"] = f"not an e-mail address: {', '.join(bad_emails)}"
     if errors:
