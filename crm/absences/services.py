@@ -12,6 +12,8 @@ from crm.errors import AccessDenied, NotFound, ValidationFailed
 from crm.history import ACTION_HAND_OVER, record_change
 from engine.db import db, utcnow
 
+HAND_OVER_CHUNK = 1000  # ids per UPDATE: stays under SQLite's bound-parameter limit
+
 
 def create_absence(
     actor: User, user_id: int, deputy_id: int, starts_at: datetime, ends_at: datetime, reason: str = ""
@@ -112,11 +114,17 @@ def hand_over_clients(actor: User, from_user_id: int, to_user_id: int) -> dict[s
                 entity, entity_id, actor.id, field="responsible_id", old=from_user_id, new=to_user_id,
                 action=ACTION_HAND_OVER,
             )  # fmt: skip
-        if ids:
+        for start in range(0, len(ids), HAND_OVER_CHUNK):
             db.session.execute(
-                update(model).where(model.id.in_(ids)).values(responsible_id=to_user_id),
-                execution_options={"synchronize_session": "fetch"},
+                update(model)
+                .where(model.id.in_(ids[start : start + HAND_OVER_CHUNK]))
+                .values(
+                    responsible_id=to_user_id,
+                    **({"department_id": target.department_id} if hasattr(model, "department_id") else {}),
+                ),
+                execution_options={"synchronize_session": False},
             )
         counts[label] = len(ids)
     db.session.commit()
+    db.session.expire_all()
     return counts
