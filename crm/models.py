@@ -25,3 +25,4 @@ from crm.statuses.models import (  # noqa: F401
     StatusRule,
 )
 from crm.support.models import AppealType, Ticket  # noqa: F401
+from crm.preferences import UserPreference  # noqa: F401

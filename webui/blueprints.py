@@ -29,6 +29,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(processes.bp)
     app.register_blueprint(sections.monitoring_bp)
     app.register_blueprint(work_calendar.bp)
+    from webui.views import clients, desktop, feed, feed_actions, wizard
+
+    for blueprint in (feed.bp, feed_actions.bp, clients.bp, wizard.bp, desktop.bp):
+        app.register_blueprint(blueprint)
     errors.init_app(app)
 
     login_manager.login_view = "auth.login"

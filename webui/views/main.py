@@ -35,7 +35,6 @@ WORKPLACES = {
         "bi-life-preserver",
         _l("Appeals assigned to you, in order, will appear here."),
     ),
-    "clients": ("/clients", _l("Clients"), "bi-people", _l("The client base will appear here.")),
     "calendar": (
         "/calendar",
         _l("Calendar"),
@@ -62,12 +61,6 @@ def home() -> Response:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     return redirect(url_for(home_endpoint(current_user)))
-
-
-@bp.route("/desktop")
-@role_required("employee", "manager")
-def desktop() -> str:
-    return render_template("main/desktop.html", workplaces=WORKPLACES, active_section="main")
 
 
 @bp.route("/no-access")

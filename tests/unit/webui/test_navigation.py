@@ -26,5 +26,5 @@ def test_each_role_sees_its_sections():
 def test_anonymous_sees_nothing_and_home_follows_first_section():
     assert sections_for(SimpleNamespace(is_authenticated=False)) == []
     assert home_endpoint(_user("designer")) == "processes.index"
-    assert home_endpoint(_user("employee")) == "main.desktop"
+    assert home_endpoint(_user("employee")) == "desktop.index"
     assert home_endpoint(_user()) == "main.no_access"
