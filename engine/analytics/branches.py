@@ -1,0 +1,78 @@
+"""Branch analysis: at each gateway, how often each outgoing flow was taken and how those instances ended."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from engine.analytics.filters import AnalyticsFilter
+from engine.analytics.models import BranchFact, InstanceFact
+from engine.db import db
+
+HOUR = 3600.0
+
+
+def branch_stats(flt: AnalyticsFilter) -> list[dict[str, Any]]:
+    """One dict per gateway: ``{"gateway", "name", "instances", "flows": [{flow, variant, instances, share,
+    completed, cancelled, running, mean_h}]}``; an instance taking a flow twice (a loop) counts once."""
+    taken = (
+        select(BranchFact.gateway, BranchFact.flow, BranchFact.instance_id)
+        .join(InstanceFact, InstanceFact.instance_id == BranchFact.instance_id)
+        .where(*flt.instance_conditions(), BranchFact.definition_id.in_(flt.definition_ids))
+        .distinct()
+        .subquery()
+    )
+    labels = dict(
+        (
+            (gateway, flow),
+            (gateway_name, variant),
+        )
+        for gateway, flow, gateway_name, variant in db.session.execute(
+            select(
+                BranchFact.gateway,
+                BranchFact.flow,
+                func.max(BranchFact.gateway_name),
+                func.max(BranchFact.variant),
+            )
+            .where(BranchFact.definition_id.in_(flt.definition_ids))
+            .group_by(BranchFact.gateway, BranchFact.flow)
+        )
+    )
+    done = InstanceFact.status == "completed"
+    rows = db.session.execute(
+        select(
+            taken.c.gateway,
+            taken.c.flow,
+            func.count(),
+            func.sum(case((done, 1), else_=0)),
+            func.sum(case((InstanceFact.status == "cancelled", 1), else_=0)),
+            func.sum(case((InstanceFact.status == "running", 1), else_=0)),
+            func.avg(case((done, InstanceFact.business_s))),
+        )
+        .join(InstanceFact, InstanceFact.instance_id == taken.c.instance_id)
+        .group_by(taken.c.gateway, taken.c.flow)
+        .order_by(taken.c.gateway, func.count().desc())
+    ).all()
+    gateways: dict[str, dict[str, Any]] = {}
+    for gateway, flow, count, completed, cancelled, running, mean_s in rows:
+        gateway_name, variant = labels.get((gateway, flow), ("", ""))
+        entry = gateways.setdefault(
+            gateway, {"gateway": gateway, "name": gateway_name or gateway, "instances": 0, "flows": []}
+        )
+        entry["instances"] += int(count)
+        entry["flows"].append(
+            {
+                "flow": flow,
+                "variant": variant or flow or "",
+                "instances": int(count),
+                "completed": int(completed or 0),
+                "cancelled": int(cancelled or 0),
+                "running": int(running or 0),
+                "mean_h": None if mean_s is None else float(mean_s) / HOUR,
+            }
+        )
+    for entry in gateways.values():
+        for f in entry["flows"]:
+            f["share"] = f["instances"] / entry["instances"] if entry["instances"] else 0.0
+    return list(gateways.values())
