@@ -10,8 +10,17 @@ from crm.accounts import services as accounts
 
 def initialise(*, deploy_processes: bool, processes_dir: Path) -> Iterator[str]:
     """Built-in roles and the shipped route maps; returns lines to print."""
+    from crm.deals.services import ensure_default_stages
+    from crm.quality.rules import load_quality_template
+    from crm.statuses.rules import install_default_status_rules
+    from engine.calendar_service import get_default_calendar
+
     accounts.ensure_builtin_roles()
-    yield "Built-in roles are in place."
+    ensure_default_stages()
+    install_default_status_rules(replace=False)
+    load_quality_template(None, "recommended", replace=False)
+    get_default_calendar()
+    yield "Built-in roles, interest stages, work-status and quality rules and the work calendar are in place."
     if deploy_processes:
         yield from deploy_shipped(processes_dir)
 

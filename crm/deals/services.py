@@ -265,6 +265,12 @@ def close_interest_in_session(
         interest.lost_reason = lost_reason.strip()
     interest.closed_at = utcnow()
     update_feed_entry("interest", interest.id, details=_feed_details(interest, stage))
+    if interest.client_id is not None:
+        # A won or lost deal changes the client's work status: recalculate once this commits.
+        from crm.tasks import RECALCULATE_CLIENT_STATUS
+        from engine.jobs import enqueue
+
+        enqueue(RECALCULATE_CLIENT_STATUS, interest.client_id)
     return interest
 
 
