@@ -87,14 +87,12 @@ def _advance(calendar: WorkCalendar, moment: datetime, amount: timedelta, workin
 
 def _deadline(
     calendar: WorkCalendar,
-    start: datetime,
-    length: timedelta,
+    deadline: datetime,
     pauses: list[tuple[datetime, datetime]],
     open_pause_from: datetime | None,
     working: bool,
 ) -> datetime | None:
-    """Deadline ``length`` after ``start`` moved by the pauses before it; None when an open pause stops it."""
-    deadline = _advance(calendar, start, length, working)
+    """A deadline moved later by the pauses before it; None when an open pause stops the clock before it."""
     for p_start, p_end in pauses:
         if p_start >= deadline:
             break
@@ -127,8 +125,9 @@ def sla_clock(
     open_from = None if done_at is not None else _open_pause_start(pause_list, end)
     length = target_length(calendar, spec, start)
     risk_length = timedelta(seconds=length.total_seconds() * risk_share)
-    due = _deadline(calendar, start, length, closed, open_from, spec.working)
-    risk = _deadline(calendar, start, risk_length, closed, open_from, spec.working)
+    base_due = spec.due(calendar, start).astimezone(start.tzinfo)
+    due = _deadline(calendar, base_due, closed, open_from, spec.working)
+    risk = _deadline(calendar, _advance(calendar, start, risk_length, spec.working), closed, open_from, spec.working)
     elapsed = elapsed_time(calendar, start, end, pause_list, working=spec.working)
     if done_at is not None:
         state = MET if elapsed <= length else BREACHED
