@@ -22,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
     register_crm_operations()  # the operations BPMN service tasks call (crm/..., feed/post)
     from webui import errors
     from webui.views import admin, auth, main, processes, sections, work_calendar
+    from webui.views import cards, sales, support_queue, task_page, tasks  # noqa: F401  - routes on main.bp
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)

@@ -1,6 +1,6 @@
 """The "Main" section: desktop and the employees' workplaces.
 
-Workplaces that later capabilities fill (tasks, sales, support, clients, calendar, mail, dialogs) show an
+Workplaces that later capabilities fill (calendar, mail, dialogs) show an
 honest empty state until their data exists; they never show made-up data.
 """
 
@@ -17,24 +17,6 @@ from webui.navigation import home_endpoint
 bp = Blueprint("main", __name__)
 
 WORKPLACES = {
-    "my_tasks": (
-        "/tasks",
-        _l("My tasks"),
-        "bi-check2-square",
-        _l("Tasks of the route maps you take part in will appear here."),
-    ),
-    "my_sales": (
-        "/sales",
-        _l("My sales"),
-        "bi-graph-up-arrow",
-        _l("Your interests (deals) by stage will appear here."),
-    ),
-    "support": (
-        "/support",
-        _l("Support"),
-        "bi-life-preserver",
-        _l("Appeals assigned to you, in order, will appear here."),
-    ),
     "calendar": (
         "/calendar",
         _l("Calendar"),
