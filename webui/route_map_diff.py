@@ -3,7 +3,7 @@
 An element is *added* or *removed* when its id exists in only one version, and *changed* when its own
 attributes, text or id-less children (extension elements, conditions, timer expressions...) differ — or, for
 a task, when the content of a form it names differs. Children that carry an id of their own are compared on
-their own, so moving a task does not mark its process as changed; diagram interchange (positions, waypoints)
+their own, so adding a task does not mark its process as changed; diagram interchange (positions, waypoints)
 is left out on purpose: a moved shape is not a changed route map.
 """
 
@@ -81,9 +81,9 @@ def _signatures(root: Any, forms: Mapping[str, Any]) -> dict[str, tuple[ElementI
 
 def _signature(element: Any, *, top: bool = False) -> Any:
     """The element's own content: tag, attributes, text, and id-less children (recursively)."""
-    if not top and element.get("id") and isinstance(element.tag, str):
-        return ("ref", element.get("id"))
     if not isinstance(element.tag, str):  # comments and processing instructions
+        return None
+    if not top and element.get("id"):  # compared on its own (added/removed/changed)
         return None
     children = tuple(s for s in (_signature(child) for child in element) if s is not None)
     return (element.tag, tuple(sorted(element.attrib.items())), (element.text or "").strip(), children)

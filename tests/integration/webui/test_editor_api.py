@@ -89,7 +89,9 @@ def test_invalid_deploy_is_a_422_problem_and_stores_nothing(client, designer):
     assert resp.status_code == 422
     assert resp.mimetype == "application/problem+json"
     body = resp.get_json()
-    assert [(p["code"], p["element_id"]) for p in body["problems"]] == [("unknown-operation", "Task_send_quote")]
+    assert [(p["code"], p["element_id"]) for p in body["problems"]] == [
+        ("unknown-operation", "Task_send_quote")
+    ]
     assert list_versions("deploy_quote_approval") == []
 
 
@@ -109,7 +111,13 @@ def test_deploy_refuses_a_stale_or_unexpected_base_version(client, designer, sen
 
 @pytest.mark.parametrize(
     "body",
-    [None, {"forms": {}}, {"xml": "  "}, {"xml": "<x/>", "forms": []}, {"xml": "<x/>", "forms": {"a.json": 1}}],
+    [
+        None,
+        {"forms": {}},
+        {"xml": "  "},
+        {"xml": "<x/>", "forms": []},
+        {"xml": "<x/>", "forms": {"a.json": 1}},
+    ],
 )
 def test_malformed_requests_are_400_problems(client, designer, body):
     resp = client.post("/processes/api/validate", json=body)
@@ -131,7 +139,11 @@ def test_version_source_and_diff(client, designer, send_quote):
     source = client.get("/processes/api/deploy_quote_approval/versions/1").get_json()
     assert source["xml"] == QUOTE_XML and source["forms"] == QUOTE_FORMS
     diff = client.get("/processes/api/deploy_quote_approval/diff?from=1&to=2").get_json()
-    assert diff == {"added": [], "removed": [], "changed": [{"id": "Task_prepare_quote", "type": "userTask", "name": "Prepare the quote"}]}
+    assert diff == {
+        "added": [],
+        "removed": [],
+        "changed": [{"id": "Task_prepare_quote", "type": "userTask", "name": "Prepare the quote"}],
+    }
     assert client.get("/processes/api/deploy_quote_approval/versions/9").status_code == 404
 
 

@@ -37,7 +37,6 @@
     };
     this.modeler = new window.BpmnJS({
       container: options.canvas,
-      keyboard: { bindTo: document },
       moddleExtensions: { spiffworkflow: options.descriptor },
     });
     this.panel = new RM.Panel(this.modeler, options.panel, this.state);
@@ -51,11 +50,20 @@
   Editor.prototype.open = function (xml) {
     var self = this;
     return this.modeler.importXML(xml).then(function (result) {
-      self.canvas.zoom('fit-viewport', 'auto');
+      self.fit();
+      self.panel.show(null);
       self.importWarnings = result.warnings.map(function (w) { return w.message; });
       if (self.importWarnings.length) self.setStatus(self.t.importWarnings + ' ' + self.importWarnings.length, 'warning');
       return result;
     });
+  };
+
+  /* The whole diagram in view, clear of the palette on the left. */
+  Editor.prototype.fit = function () {
+    this.canvas.zoom('fit-viewport', 'auto');
+    var scale = this.canvas.zoom();
+    this.canvas.zoom(scale * 0.85, 'auto');
+    this.canvas.scroll({ dx: 60, dy: 0 });
   };
 
   /* Form names the diagram references (forms of deleted tasks are not sent). */
@@ -167,7 +175,7 @@
       var problems = resp.data.problems || [];
       self.showProblems(problems);
       if (resp.status >= 400 && !resp.data.problems) self.setStatus(resp.data.detail || self.t.failed, 'danger');
-      else if (problems.length) self.setStatus(self.t.problemsFound.replace('%(count)s', problems.length), 'danger');
+      else if (problems.length) self.setStatus(self.t.problemsFound.replace('{count}', problems.length), 'danger');
       else self.setStatus(self.t.noProblems, 'success');
       self.storeDraft();
       return resp;
@@ -190,7 +198,7 @@
         self.options.version = resp.data.version;
         self.options.draftKey = resp.data.key;
         self.modeler.get('commandStack').clear();
-        var text = resp.data.created ? self.t.deployed.replace('%(version)s', resp.data.version) : self.t.unchanged.replace('%(version)s', resp.data.version);
+        var text = resp.data.created ? self.t.deployed.replace('{version}', resp.data.version) : self.t.unchanged.replace('{version}', resp.data.version);
         self.setStatus(text, 'success');
         self.options.onDeployed && self.options.onDeployed(resp.data);
       } else {
@@ -290,7 +298,7 @@
       $('rm-download').addEventListener('click', function () { editor.download(); });
       $('rm-undo').addEventListener('click', function () { editor.modeler.get('commandStack').undo(); });
       $('rm-redo').addEventListener('click', function () { editor.modeler.get('commandStack').redo(); });
-      $('rm-fit').addEventListener('click', function () { editor.canvas.zoom('fit-viewport', 'auto'); });
+      $('rm-fit').addEventListener('click', function () { editor.fit(); });
       return editor.open(config.xml).then(function () {
         editor.showProblems(config.problems || []);
         var draft = editor.readDraft();
@@ -301,7 +309,7 @@
           $('rm-draft-restore').addEventListener('click', function () { banner.hidden = true; editor.restoreDraft(draft); });
           $('rm-draft-discard').addEventListener('click', function () { banner.hidden = true; editor.clearDraft(); });
         }
-        if (config.problems && config.problems.length) editor.setStatus(config.t.problemsFound.replace('%(count)s', config.problems.length), 'danger');
+        if (config.problems && config.problems.length) editor.setStatus(config.t.problemsFound.replace('{count}', config.problems.length), 'danger');
         else editor.setStatus(config.t.opened, 'secondary');
         document.body.dataset.editorReady = 'true';
         return editor;

@@ -20,12 +20,19 @@
     this.element = null;
     var self = this;
     modeler.on('selection.changed', function (e) { self.show(e.newSelection.length === 1 ? e.newSelection[0] : null); });
-    modeler.on('import.done', function () { self.show(null); });
     modeler.on('elements.changed', function (e) {
-      // Another change (undo, a label edited on the canvas) touched the shown element: show it afresh,
-      // unless the designer is typing in the panel right now.
-      if (!self.element || self.container.contains(document.activeElement)) return;
-      if (e.elements.some(function (el) { return el.id === self.element.id; })) self.show(self.registry.get(self.element.id) || null);
+      // A change made elsewhere (undo, a label edited on the canvas) touched the shown element: show it
+      // afresh. Changes the panel itself makes are already on screen (re-rendering would eat the click).
+      if (!self.element || self.writing) return;
+      if (e.elements.some(function (el) { return el.id === self.element.id; })) {
+        self.show(self.registry.get(self.element.id) || null);
+      }
+    });
+    ['change', 'input', 'click'].forEach(function (type) {
+      container.addEventListener(type, function () {
+        self.writing = true;
+        setTimeout(function () { self.writing = false; }, 0);
+      }, true);
     });
   }
 
@@ -34,6 +41,7 @@
     var root = this.canvas.getRootElement();
     this.element = element || root;
     var bo = this.element.businessObject;
+    if (!bo) { this.container.innerHTML = ''; return; }
     var html = this.problemsHtml(this.element) + this.headerHtml(this.element);
     if (this.element === root || is(bo, 'bpmn:Participant')) html += this.processHtml(this.element);
     else html += this.nameHtml(bo);
@@ -283,7 +291,9 @@
     var q = function (sel) { return self.container.querySelector(sel); };
     var on = function (sel, ev, fn) { var el = q(sel); if (el) el.addEventListener(ev, fn); };
 
-    on('[data-bind=name]', 'change', function (e) { self.modeling.updateLabel(element, e.target.value); });
+    on('[data-bind=name]', 'change', function (e) {
+      if ((bo.name || '') !== e.target.value) self.modeling.updateLabel(element, e.target.value);
+    });
     on('[data-bind=process-id]', 'change', function (e) { self.setProcessId(e.target); });
     on('[data-bind=process-name]', 'change', function (e) {
       var process = self.mainProcess(element);
@@ -491,11 +501,11 @@
       return;
     }
     if (!this.formModel.meta.title) this.formModel.meta.title = bo.name || '';
-    if (!name) {
-      name = element.id + '.json';
-      this.ext.setProperty(element, 'formJsonSchemaFilename', name);
-    }
+    var property = name;
+    name = name || element.id + '.json';
+    // The form first: setting the property re-renders panels that read it.
     this.state.forms[name] = RM.forms.schemaFromFields(this.formModel.meta, fields);
+    if (!property) this.ext.setProperty(element, 'formJsonSchemaFilename', name);
     this.state.onChange && this.state.onChange();
   };
 
