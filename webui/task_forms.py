@@ -48,6 +48,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -136,12 +137,12 @@ def _label(name: str, prop: dict[str, Any]) -> str:
     return str(prop.get("title") or name.replace("_", " ").capitalize())
 
 
-def _choices(prop: dict[str, Any]) -> list[tuple[str, str]]:
+def _choices(prop: dict[str, Any]) -> list[SelectChoice]:
     values = prop.get("enum") or (prop.get("items") or {}).get("enum") or []
     names = (
         prop.get("x-enumNames") or prop.get("enumNames") or (prop.get("items") or {}).get("x-enumNames") or []
     )
-    return [(str(v), str(names[i]) if i < len(names) else str(v)) for i, v in enumerate(values)]
+    return [SelectChoice(str(v), str(names[i]) if i < len(names) else str(v)) for i, v in enumerate(values)]
 
 
 def _field(name: str, prop: dict[str, Any], widget: str, required: bool, pickers: PickerCheck) -> Field:
@@ -161,7 +162,7 @@ def _field(name: str, prop: dict[str, Any], widget: str, required: bool, pickers
     if widget == "datetime":
         return DateTimeLocalField(validators=validators, format=DATETIME_FORMATS, **kwargs)
     if widget == "select":
-        return SelectField(choices=[("", "—"), *_choices(prop)], validators=validators, **kwargs)
+        return SelectField(choices=[SelectChoice("", "—"), *_choices(prop)], validators=validators, **kwargs)
     if widget == "multiselect":
         extra = {"widget": ListWidget(prefix_label=False), "option_widget": CheckboxInput()}
         checkboxes = prop.get("x-widget") == "checkboxes"

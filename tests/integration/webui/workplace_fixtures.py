@@ -64,7 +64,9 @@ def build_company() -> Company:
     support = accounts.save_department("Support")
     mary = accounts.create_user("mary", "Mary Manager", PASSWORD, roles=["manager"], department_id=sales.id)
     oleg = accounts.create_user("oleg", "Oleg Other", PASSWORD, roles=["manager"], department_id=keys.id)
-    sveta = accounts.create_user("sveta", "Sveta Agent", PASSWORD, roles=["employee"], department_id=support.id)
+    sveta = accounts.create_user(
+        "sveta", "Sveta Agent", PASSWORD, roles=["employee"], department_id=support.id
+    )
     designer = accounts.create_user("dina", "Dina Designer", PASSWORD, roles=["designer"])
     admin = accounts.create_user("root", "Root Admin", PASSWORD, roles=["administrator"])
     own = create_client(mary, {"name": "Romashka LLC", "phones": "+7 495 123-45-67"})
@@ -74,7 +76,9 @@ def build_company() -> Company:
     other_interest = create_interest(oleg, {"client_id": other.id, "title": "Shelving", "amount": 9000})
     definition = deploy_ui_sale()
     start_sale(interest, mary)
-    return Company(mary, oleg, sveta, designer, admin, own, other, interest, plain, other_interest, definition)
+    return Company(
+        mary, oleg, sveta, designer, admin, own, other, interest, plain, other_interest, definition
+    )
 
 
 def start_sale(interest: Any, by: Any) -> Any:
@@ -90,9 +94,25 @@ def make_tickets(admin: Any, client: Any) -> list[Any]:
     tight = save_appeal_type(admin, name="Tech support", reaction_sla="PT2H", processing_sla="P2D")
     loose = save_appeal_type(admin, name="Service request", reaction_sla="P3D", processing_sla="P10D")
     return [
-        create_ticket(None, {"client_id": client.id, "subject": "Loose one", "appeal_type_id": loose.id}),
-        create_ticket(None, {"client_id": client.id, "subject": "Urgent login", "appeal_type_id": tight.id}),
-        create_ticket(None, {"client_id": client.id, "subject": "No type"}),
+        create_ticket(
+            None,
+            {
+                "client_id": client.id,
+                "subject": "Loose one",
+                "appeal_type_id": loose.id,
+                "responsible_id": None,
+            },
+        ),
+        create_ticket(
+            None,
+            {
+                "client_id": client.id,
+                "subject": "Urgent login",
+                "appeal_type_id": tight.id,
+                "responsible_id": None,
+            },
+        ),
+        create_ticket(None, {"client_id": client.id, "subject": "No type", "responsible_id": None}),
     ]
 
 
