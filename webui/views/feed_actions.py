@@ -175,4 +175,4 @@ def _errors_to_form(form: Any, field_errors: dict[str, str]) -> None:
     for name, message in field_errors.items():
         field = getattr(form, name, None)
         target = field if field is not None and hasattr(field, "errors") else fallback
-        target.errors = [*list(target.errors), message]
+        target.errors = [*list(target.errors), _(message)]

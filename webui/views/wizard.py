@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, make_response, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -85,9 +86,10 @@ def register() -> Response | str | tuple[str, int]:
     try:
         result = register_appeal(current_user, appeal)
     except ValidationFailed as exc:
-        return _step_two(form.to_dict(), exc.field_errors), 422 if not request.headers.get(
-            "HX-Request"
-        ) else 200
+        # Service messages are catalogue entries (webui/translations/ru_ui_clients.py).
+        errors = {name: _(message) for name, message in exc.field_errors.items()}
+        status = 200 if request.headers.get("HX-Request") else 422  # htmx swaps only 2xx answers
+        return _step_two(form.to_dict(), errors), status
     if result.ticket_id:
         target = f"/tickets/{result.ticket_id}"
     elif result.interest_id:
