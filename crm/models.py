@@ -17,6 +17,7 @@ from crm.clients.models import (  # noqa: F401
 from crm.deals.models import CommercialProposal, Interest, InterestStage  # noqa: F401
 from crm.feed.models import FeedEntry  # noqa: F401
 from crm.history import ChangeLogEntry  # noqa: F401
+from crm.importing.jobs_models import AdminJob  # noqa: F401
 from crm.quality.models import QualityRule  # noqa: F401
 from crm.statuses.models import (  # noqa: F401
     ClientStatusChange,

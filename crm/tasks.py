@@ -33,3 +33,23 @@ def recalculate_all_statuses() -> dict[str, Any]:
 @shared_task(name=RECALCULATE_CLIENT_STATUS, time_limit=60)
 def recalculate_client_status(client_id: int) -> str:
     return recalculate_status(None, client_id).status
+
+
+RUN_IMPORT_JOB = "crm.importing.run_import_job"
+RUN_STATUS_RECALCULATION_JOB = "crm.statuses.run_recalculation_job"
+
+
+@shared_task(name=RUN_IMPORT_JOB, time_limit=3600, soft_time_limit=3500)
+def run_import_job(job_id: int) -> dict[str, Any] | None:
+    from crm.importing.admin_services import run_import_job as run
+
+    job = run(job_id)
+    return None if job is None else {"state": job.state, **job.result}
+
+
+@shared_task(name=RUN_STATUS_RECALCULATION_JOB, time_limit=3600, soft_time_limit=3500)
+def run_status_recalculation_job(job_id: int) -> dict[str, Any] | None:
+    from crm.statuses.admin_services import run_status_recalculation_job as run
+
+    job = run(job_id)
+    return None if job is None else {"state": job.state, **job.result}

@@ -30,6 +30,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(processes.bp)
     app.register_blueprint(sections.monitoring_bp)
     app.register_blueprint(work_calendar.bp)
+    app.register_blueprint(__import__("webui.views.crm_admin", fromlist=["bp"]).bp)  # client base settings
     from webui.views import clients, desktop, feed, feed_actions, wizard
 
     for blueprint in (feed.bp, feed_actions.bp, clients.bp, wizard.bp, desktop.bp):
