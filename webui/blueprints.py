@@ -21,14 +21,14 @@ def register_blueprints(app: Flask) -> None:
 
     register_crm_operations()  # the operations BPMN service tasks call (crm/..., feed/post)
     from webui import errors
-    from webui.views import admin, auth, main, processes, sections, work_calendar
+    from webui.views import admin, auth, main, monitoring, processes, work_calendar
     from webui.views import cards, sales, support_queue, task_page, tasks  # noqa: F401  - routes on main.bp
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(processes.bp)
-    app.register_blueprint(sections.monitoring_bp)
+    app.register_blueprint(monitoring.bp)
     app.register_blueprint(work_calendar.bp)
     app.register_blueprint(__import__("webui.views.crm_admin", fromlist=["bp"]).bp)  # client base settings
     from webui.views import clients, desktop, feed, feed_actions, wizard

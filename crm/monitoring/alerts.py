@@ -58,8 +58,8 @@ def save_alert_rule(
         errors["metric"] = f"One of {', '.join(METRICS)}."
     if comparison not in (">", "<"):
         errors["comparison"] = "'>' or '<'."
-    if not 1 <= window_days <= 366:
-        errors["window_days"] = "From 1 to 366 days."
+    if not 1 <= window_days <= 3660:
+        errors["window_days"] = "From 1 to 3660 days."
     if db.session.get(User, recipient_id) is None:
         errors["recipient_id"] = "No such user."
     if errors:

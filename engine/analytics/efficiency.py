@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, exists, func, select
 
 from engine.analytics.filters import AnalyticsFilter, day_bucket, percentiles
-from engine.analytics.models import InstanceFact
+from engine.analytics.models import BranchFact, InstanceFact, StepFact
 from engine.db import db
 
 HOUR = 3600.0
@@ -123,11 +123,20 @@ def list_instances(
     status: str | None = None,
     instance_ids: list[int] | None = None,
     min_business_s: float | None = None,
+    element_id: str | None = None,
+    flow: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[InstanceFact]:
-    """The instances behind a figure (drill-down), longest first."""
+    """The instances behind a figure (drill-down), longest first: with a status, a human step at
+    ``element_id``, a variant ``flow`` taken, or at least ``min_business_s``."""
     stmt = select(InstanceFact).where(*flt.instance_conditions())
+    if element_id:
+        stmt = stmt.where(
+            exists().where(StepFact.instance_id == InstanceFact.instance_id, StepFact.element_id == element_id)
+        )
+    if flow:
+        stmt = stmt.where(exists().where(BranchFact.instance_id == InstanceFact.instance_id, BranchFact.flow == flow))
     if status:
         stmt = stmt.where(InstanceFact.status == status)
     if instance_ids is not None:
