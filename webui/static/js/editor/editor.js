@@ -53,7 +53,10 @@
       self.fit();
       self.panel.show(null);
       self.importWarnings = result.warnings.map(function (w) { return w.message; });
-      if (self.importWarnings.length) self.setStatus(self.t.importWarnings + ' ' + self.importWarnings.length, 'warning');
+      if (self.importWarnings.length) {
+        self.setStatus(self.t.importWarnings + ' ' + self.importWarnings.length, 'warning');
+        self.options.message && self.options.message(self.t.importWarnings + ' ' + self.importWarnings.join('; '));
+      }
       return result;
     });
   };
@@ -309,8 +312,9 @@
           $('rm-draft-restore').addEventListener('click', function () { banner.hidden = true; editor.restoreDraft(draft); });
           $('rm-draft-discard').addEventListener('click', function () { banner.hidden = true; editor.clearDraft(); });
         }
-        if (config.problems && config.problems.length) editor.setStatus(config.t.problemsFound.replace('{count}', config.problems.length), 'danger');
-        else editor.setStatus(config.t.opened, 'secondary');
+        var problems = config.problems || [];
+        if (problems.length) editor.setStatus(config.t.problemsFound.replace('{count}', problems.length), 'danger');
+        else if (!editor.importWarnings.length) editor.setStatus(config.t.opened, 'secondary');
         document.body.dataset.editorReady = 'true';
         return editor;
       });
