@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -38,7 +38,9 @@ def task_badge() -> dict[str, Any]:
             "employee", "manager"
         ):
             return 0
-        return open_task_count(current_user)
+        if "open_task_count" not in g:
+            g.open_task_count = open_task_count(current_user)
+        return int(g.open_task_count)
 
     return {"open_task_count": count}
 
@@ -67,6 +69,8 @@ def my_tasks() -> str:
     page = int_arg("page", 1, minimum=1)
     now = utcnow()
     listing = task_list(current_user, filters, order=order, page=page, per_page=PER_PAGE, now=now)
+    if filters == TaskListFilters():
+        g.open_task_count = listing.total  # the unfiltered total is the navigation badge: no second count
     template = (
         "tasks/_rows.html" if is_htmx() and request.args.get("partial") == "rows" else "tasks/list.html"
     )
