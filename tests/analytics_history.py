@@ -37,12 +37,15 @@ NOW = msk(16, 12)
 
 
 def add_definition(
-    key: str = "analytics_sale", version: int = 1, bpmn_xml: str | None = None
+    key: str = "analytics_sale",
+    version: int = 1,
+    bpmn_xml: str | None = None,
+    name: str = "Sale (analytics fixture)",
 ) -> ProcessDefinition:
     definition = ProcessDefinition(
         key=key,
         version=version,
-        name="Sale (analytics fixture)",
+        name=name,
         bpmn_xml=bpmn_xml or FIXTURE_BPMN.read_text(encoding="utf-8"),
         sha256=f"{key}-{version}".ljust(64, "0")[:64],
     )

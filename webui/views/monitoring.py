@@ -82,6 +82,26 @@ def process(key: str) -> Any:
     )  # fmt: skip
 
 
+@bp.route("/process/<key>/outliers")
+@role_required("manager")
+def process_outliers(key: str) -> Any:
+    start, end = period()
+    frm, to = instants(start, end)
+    flt, definition = process_figures.build_filter(
+        key, version=arg_int("version"), started_from=frm, started_to=to,
+        department_id=arg_int("department"), assignee_id=arg_int("assignee"),
+    )  # fmt: skip
+    if definition is None:
+        abort(404)
+    process_figures.catch_up()
+    report = outliers.find_outliers(flt, attributes=process_figures.business_attributes, limit=200)
+    names = process_figures.people()
+    if request.args.get("csv"):
+        return _process_csv(key, request.args["csv"], {"outliers": report}, names)
+    return render_template("monitoring/outliers.html", key=key, definition=definition, report=report, names=names,
+                           start=start, end=end, user_label=process_figures.user_label)  # fmt: skip
+
+
 @bp.route("/process/<key>/instances")
 @role_required("manager")
 def process_instances(key: str) -> Any:

@@ -121,3 +121,29 @@ def test_incremental_refresh_continues_and_rebuild_gives_the_same_facts(history)
     rebuild_facts()
     assert {(f.instance_id, f.business_s) for f in db.session.scalars(db.select(InstanceFact))} == before
     assert duration_summary(_filter(history)).started == 3
+
+
+def test_outliers_and_what_they_have_in_common(any_app):
+    from engine import events as ev
+    from engine.analytics.outliers import find_outliers
+    from tests.analytics_history import History, add_definition
+
+    definition = add_definition()
+    h = History(definition)
+    for n in range(10):  # ten ordinary deals: one business hour each, approved
+        inst = h.instance(f"interest:{n}", msk(16, 9), started_by=10)
+        h.variant(inst, "Flow_yes", "Yes", msk(16, 9, 30))
+        h.event(inst, ev.INSTANCE_COMPLETED, msk(16, 10))
+    slow = h.instance("interest:slow", msk(16, 9), started_by=10)
+    h.variant(slow, "Flow_no", "No", msk(16, 9, 30))
+    h.event(slow, ev.INSTANCE_COMPLETED, msk(18, 18))  # 27 business hours
+    db.session.commit()
+    refresh_facts()
+    report = find_outliers(
+        AnalyticsFilter(definition_ids=(definition.id,)),
+        attributes=lambda keys: {k: {"deal source": "fair" if k.endswith("slow") else "web"} for k in keys},
+    )
+    assert [i.business_key for i in report.instances] == ["interest:slow"]
+    assert report.threshold_h == 1
+    common = {(c["attribute"], c["value"]): (c["outlier_share"], c["baseline_share"]) for c in report.common}
+    assert common == {("variant: Approved?", "No"): (1.0, 0.0), ("deal source", "fair"): (1.0, 0.0)}
