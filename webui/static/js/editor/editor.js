@@ -50,6 +50,7 @@
   Editor.prototype.open = function (xml) {
     var self = this;
     return this.modeler.importXML(xml).then(function (result) {
+      self.keepUnresolvedReferences(result.warnings);
       self.fit();
       self.panel.show(null);
       self.importWarnings = result.warnings.map(function (w) { return w.message; });
@@ -58,6 +59,19 @@
         self.options.message && self.options.message(self.t.importWarnings + ' ' + self.importWarnings.join('; '));
       }
       return result;
+    });
+  };
+
+  /* bpmn-js drops a reference it cannot resolve when it saves. SpiffWorkflow files use some reference
+     fields for variable names (loopDataInputRef="items"), and a broken reference should stay visible to
+     validation rather than vanish: put a stand-in with that id back so the XML keeps it. */
+  Editor.prototype.keepUnresolvedReferences = function (warnings) {
+    warnings.forEach(function (w) {
+      if (!w.element || !w.property || !/^unresolved reference/.test(w.message || '')) return;
+      var stub = { id: w.value, $type: 'bpmn:BaseElement' };
+      var descriptor = w.element.$descriptor && w.element.$descriptor.propertiesByName[w.property];
+      if (descriptor && descriptor.isMany) w.element.get(w.property).push(stub);
+      else w.element.set(w.property, stub);
     });
   };
 
