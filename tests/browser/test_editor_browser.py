@@ -205,3 +205,74 @@ def test_designer_adds_a_task_with_form_and_sla_fixes_a_problem_and_deploys_vers
             (new_id, "Check the request", f"{new_id}.json")
         ]
         db.session.remove()
+
+
+def test_condition_timer_and_service_builders_write_what_the_engine_reads(page, live_server, live_app):
+    register_operation(
+        "test/notify",
+        lambda text, user_id: True,
+        {
+            "type": "object",
+            "properties": {"text": {"type": "string", "title": "Text"}, "user_id": {"type": "integer"}},
+            "required": ["text"],
+        },
+        description="Notify a user",
+    )
+    try:
+        with live_app.app_context():
+            accounts.create_user(DESIGNER, "Dana Designer", PASSWORD, roles=["designer"])
+            db.session.remove()
+        log_in(page, live_server, DESIGNER, PASSWORD)
+        open_editor(page, f"{live_server}/processes/new?template=ticket")
+        body = "id => routeMapEditor.modeler.get('elementRegistry').get(id).businessObject"
+
+        select(page, "Flow_solved")
+        assert page.input_value("[data-cond=field]") == "solved"
+        assert page.input_value("[data-cond=value]") == "true"
+        change(page, "[data-cond=field]", "rating")
+        page.select_option("[data-cond=op]", ">=")
+        change(page, "[data-cond=value]", "4")
+        assert page.evaluate(f"id => ({body})(id).conditionExpression.body", "Flow_solved") == "rating >= 4"
+        page.select_option("[data-cond=op]", "in")
+        change(page, "[data-cond=value]", "good, fine")
+        assert page.locator("[data-testid=condition-expression]").inner_text() == "rating in ['good', 'fine']"
+        page.click("[data-action=expert-mode]")
+        change(page, "[data-bind=condition-expression]", "rating >= 4 and not reopened")
+        assert page.evaluate(f"id => ({body})(id).conditionExpression.body", "Flow_solved") == (
+            "rating >= 4 and not reopened"
+        )
+
+        select(page, "Gateway_solved")
+        assert page.input_value("[data-bind=default-flow]") == "Flow_not_solved"
+
+        select(page, "Timer_client")
+        assert page.input_value("[data-timer=kind]") == "duration"
+        assert page.input_value("[data-timer=mode]") == "working"
+        change(page, "[data-timer=duration]", "PT3H")
+        assert page.locator("[data-testid=timer-expression]").inner_text() == "timeDate: working_time('PT3H')"
+        page.select_option("[data-timer=mode]", "calendar")
+        assert page.locator("[data-testid=timer-expression]").inner_text() == "timeDuration: 'PT3H'"
+
+        # A service task: change "Confirm with the client" into one and pick the operation.
+        select(page, "Task_confirm")
+        page.click(".djs-context-pad [data-action='replace']")
+        page.click("[data-id='replace-with-service-task']")
+        select(page, "Task_confirm")
+        page.select_option("[data-bind=operation]", "test/notify")
+        assert "Notify a user" in page.locator("[data-testid=panel]").inner_text()
+        change(page, "[data-param=text]", "'Your appeal is solved'")
+        change(page, "[data-param=user_id]", "initiator_id")
+        change(page, "[data-bind=result-variable]", "notified")
+        page.click("[data-testid=save]")
+        page.wait_for_selector("[data-testid=editor-status]:not(:has-text('checking'))")
+        assert page.locator("[data-testid=problems]").inner_text() == ""
+        assert page.locator("[data-testid=editor-status]").inner_text() == "no problems"
+        xml = page.evaluate("async () => (await routeMapEditor.modeler.saveXML()).xml")
+        assert '<spiffworkflow:serviceTaskOperator id="test/notify" resultVariable="notified">' in xml
+        assert (
+            '<spiffworkflow:parameter id="text" type="str" value="&#39;Your appeal is solved&#39;" />' in xml
+        )
+        assert '<spiffworkflow:parameter id="user_id" type="int" value="initiator_id" />' in xml
+        assert "<bpmn:timeDuration xsi:type=\"bpmn:tFormalExpression\">'PT3H'</bpmn:timeDuration>" in xml
+    finally:
+        unregister_operation("test/notify")

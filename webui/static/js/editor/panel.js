@@ -37,6 +37,9 @@
   }
 
   Panel.prototype.show = function (element) {
+    // Finish an edit in progress first: its `change` event must reach the element it was made on.
+    var active = document.activeElement;
+    if (active && this.container.contains(active) && active.blur) active.blur();
     if (element && element.type === 'label') element = element.labelTarget;
     var root = this.canvas.getRootElement();
     this.element = element || root;
