@@ -254,7 +254,8 @@ def quality() -> str | Response | tuple[str, int]:
     errors: dict[str, str] = {}
     if request.method == "POST":
         form.update({k: request.form.get(k, "").strip() for k in ("target", "field", "weight", "rule_id")})
-        form["enabled"] = request.form.get("enabled") == "1"
+        # A new rule starts switched on; an existing row posts its checkbox.
+        form["enabled"] = request.form.get("enabled") == "1" if form["rule_id"] else True
         weight = int_field(form, "weight", errors, default=1)
         if not errors:
             try:
