@@ -15,8 +15,13 @@ HX = {"HX-Request": "true"}
 
 
 @pytest.fixture
-def company(app):
+def company(any_app):
     return build_company()
+
+
+@pytest.fixture
+def client(any_app):
+    return any_app.test_client()
 
 
 def _open_task(company) -> HumanTask:

@@ -12,8 +12,13 @@ from tests.integration.webui.workplace_fixtures import QUALIFY_OK, build_company
 
 
 @pytest.fixture
-def company(app):
+def company(any_app):
     return build_company()
+
+
+@pytest.fixture
+def client(any_app):
+    return any_app.test_client()
 
 
 def _stage(interest_id: int) -> str:

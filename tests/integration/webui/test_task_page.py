@@ -17,9 +17,14 @@ from tests.integration.webui.workplace_fixtures import QUALIFY_OK, build_company
 
 
 @pytest.fixture
-def company(app, tmp_path):
-    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+def company(any_app, tmp_path):
+    any_app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
     return build_company()
+
+
+@pytest.fixture
+def client(any_app):
+    return any_app.test_client()
 
 
 def _open(company) -> HumanTask:
