@@ -31,6 +31,8 @@ from engine.wait_models import MESSAGE, SIGNAL, EventSubscription, WaitingTimer
 def sync_projections(step: Step) -> None:
     """Bring human_tasks, timers and event_subscriptions in line with the workflow after a step."""
     _sync_human_tasks(step)
+    if not step.had_waits and not step.workflow.event_manager.tasks:
+        return
     running = step.instance.status == RUNNING
     _sync_timers(step, waiting_timers(step.workflow) if running else [])
     _sync_subscriptions(step, waiting_subscriptions(step) if running else [])

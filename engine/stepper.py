@@ -58,6 +58,9 @@ class Step:
     service_failures: list[tuple[Any, str]] = field(default_factory=list)
     fired_timer_ids: set[str] = field(default_factory=set)
     had_errors: bool = False
+    # Whether the workflow waited for timers/messages when loaded: when it neither did nor does, the
+    # timer and subscription projections have nothing to sync and are not queried.
+    had_waits: bool = True
 
     def record(self, kind: str, **details: Any) -> None:
         """Queue a process event; ``element_id``/``element_name``/``task_id``/``user_id`` are columns."""
@@ -102,6 +105,7 @@ def open_step(
     workflow = load_state(instance.state, spec, subprocess_specs, build_script_engine(calendar, now))
     step = Step(instance, definition, workflow, now, calendar, user_id=user_id)
     step.had_errors = any(True for _ in workflow.get_tasks(state=TaskState.ERROR))
+    step.had_waits = bool(workflow.event_manager.tasks)
     return step
 
 
@@ -111,7 +115,7 @@ def new_step(
     """A step over a brand-new workflow for a just-flushed instance row."""
     spec, subprocess_specs = specs_for(definition)
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=build_script_engine(calendar, now))
-    return Step(instance, definition, workflow, now, calendar, user_id=instance.started_by)
+    return Step(instance, definition, workflow, now, calendar, user_id=instance.started_by, had_waits=False)
 
 
 def advance(step: Step) -> None:
