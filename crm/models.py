@@ -18,6 +18,7 @@ from crm.deals.models import CommercialProposal, Interest, InterestStage  # noqa
 from crm.feed.models import FeedEntry  # noqa: F401
 from crm.history import ChangeLogEntry  # noqa: F401
 from crm.importing.jobs_models import AdminJob  # noqa: F401
+from crm.processes_models import ProcessNotification, TriggerSetting  # noqa: F401
 from crm.quality.models import QualityRule  # noqa: F401
 from crm.statuses.models import (  # noqa: F401
     ClientStatusChange,

@@ -18,8 +18,10 @@ def register_blueprints(app: Flask) -> None:
     import crm.models  # noqa: F401  - all tables known to metadata and Alembic
     import engine.models  # noqa: F401
     from crm.operations import register_crm_operations
+    from crm.process_operations import register_process_operations
 
     register_crm_operations()  # the operations BPMN service tasks call (crm/..., feed/post)
+    register_process_operations()  # the shipped route maps' own (notify/in_app, support/..., triggers/...)
     from webui import errors
     from webui.views import admin, auth, main, monitoring, processes, work_calendar
     from webui.views import cards, sales, support_queue, task_page, tasks  # noqa: F401  - routes on main.bp
