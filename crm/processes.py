@@ -172,6 +172,44 @@ def start_ticket_process(actor: User | None, ticket_id: int, *, now: datetime | 
     return instance.id
 
 
+def start_approval_process(
+    actor: User | None,
+    *,
+    document_kind: str,
+    document_title: str,
+    approver_ids: Iterable[int],
+    sequential: bool = False,
+    author_id: int | None = None,
+    approver_deadline: str = "PT8H working",
+    business_key: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Start the ``approval`` route map on its own (a contract, a discount...); returns the instance id.
+
+    Each approver gets "Approve the document" (all at once, or one after another when ``sequential``) with
+    ``approver_deadline`` of working time; a late approver's decision goes to the author's nearest head
+    (else the ``manager`` lane). The result is the instance's ``approval_result`` (approved/rejected).
+    """
+    approvers = [int(a) for a in approver_ids]
+    if not approvers:
+        raise NotFound("an approval needs at least one approver")
+    author = author_id if author_id is not None else (actor.id if actor else None)
+    heads = _heads_above(author)
+    data = {
+        "document_kind": document_kind,
+        "document_title": document_title,
+        "approvers": approvers,
+        "approval_sequential": sequential,
+        "author_id": author,
+        "approver_deadline": approver_deadline,
+        "escalation_manager_id": heads[0] if heads else None,
+    }
+    instance = start_instance(
+        "approval", data=data, business_key=business_key, started_by=actor.id if actor else None, now=now
+    )
+    return instance.id
+
+
 def client_replied(
     ticket_id: int, payload: dict[str, Any] | None = None, *, now: datetime | None = None
 ) -> Delivery:

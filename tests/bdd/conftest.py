@@ -39,14 +39,14 @@ def complete_with_table(world: World, instance: dict[str, int], who: str, task: 
 
 @then(parsers.parse('{who} has the task "{task}"'))
 def has_task(world: World, instance: dict[str, int], who: str, task: str) -> None:
-    row = world.task(instance["id"], task)
+    row = world.task(instance["id"], task, who)
     user = world.user(who)
     assert row.assignee_id == user.id or (row.assignee_id is None and row.lane in user.lane_keys), (
         f"{task!r} is for assignee {row.assignee_id} / lane {row.lane!r}, not {who}"
     )
 
 
-@then(parsers.parse('nobody has the task "{task}"'))
+@then(parsers.parse('the task "{task}" is no longer open'))
 def no_task(world: World, instance: dict[str, int], task: str) -> None:
     assert task not in [t.element_name for t in world.open_tasks(instance["id"])]
 

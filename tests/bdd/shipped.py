@@ -79,14 +79,19 @@ class World:
     def open_tasks(self, instance_id: int) -> list[HumanTask]:
         return tasks_for_instance(instance_id, open_only=True)
 
-    def task(self, instance_id: int, name: str) -> HumanTask:
+    def task(self, instance_id: int, name: str, who: str | None = None) -> HumanTask:
+        """The open task ``name``; with ``who``, the one that person may work on."""
         found = [t for t in self.open_tasks(instance_id) if t.element_name == name]
+        if who is not None:
+            user = self.user(who)
+            mine = [t for t in found if t.assignee_id == user.id]
+            found = mine or [t for t in found if t.assignee_id is None and t.lane in user.lane_keys]
         names = [t.element_name for t in self.open_tasks(instance_id)]
         assert found, f"no open task {name!r}; open: {names}"
         return found[0]
 
     def complete(self, instance_id: int, name: str, who: str, data: dict[str, Any]) -> HumanTask:
-        row = self.task(instance_id, name)
+        row = self.task(instance_id, name, who)
         user = self.user(who)
         return complete_task(row.id, user.id, data, user.lane_keys, now=self.now)
 
