@@ -45,10 +45,16 @@ HEADS = {"Sales": "helen", "Support": "victor"}
 
 
 def first_working_monday() -> datetime:
-    """10:00 Moscow on the first working Monday at least three weeks from today."""
+    """10:00 Moscow on the first Monday at least three weeks from today that starts two plain working weeks
+    (scenarios count on Friday and the next Monday being working days, whatever the holidays)."""
     calendar = get_default_calendar()
     day = (utcnow() + timedelta(days=21)).astimezone(MOSCOW).date()
-    while day.isoweekday() != 1 or not calendar.is_working_day(day):
+
+    def plain_fortnight(monday: Any) -> bool:
+        days = [monday + timedelta(days=i) for i in range(14)]
+        return all(calendar.is_working_day(d) == (d.isoweekday() <= 5) for d in days)
+
+    while day.isoweekday() != 1 or not plain_fortnight(day):
         day += timedelta(days=1)
     return datetime(day.year, day.month, day.day, 10, 0, tzinfo=MOSCOW)
 
