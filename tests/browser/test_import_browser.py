@@ -91,3 +91,28 @@ def test_import_with_a_bad_row_shows_progress_and_the_error_report(
         imported |= {c.name for c in db.session.query(Client).filter(Client.name.like("%Импорт%"))}
         db.session.remove()
     assert imported == {"Берёзка-Импорт ООО", "Осина-Импорт АО"}  # nothing from the bad row
+
+
+def test_status_rule_builder_shows_only_the_parameters_of_the_chosen_condition(page, live_server):
+    log_in(page, live_server, "admin", "admin")
+    page.wait_for_selector("[data-testid=nav-sections]")
+    page.goto(f"{live_server}/admin/crm/statuses/rules/new")
+    page.fill("#name", "Competitor's client")
+    page.select_option("#target_status", "foreign")
+    page.select_option("select[name=c-0-type]", "flag")
+    assert page.locator("#c-0-flag").is_visible()
+    assert not page.locator("#c-0-within_days").is_visible()
+    page.select_option("#c-0-flag", "foreign")
+    page.click("button[name=add_row]")
+    page.select_option("select[name=c-1-type]", "interactions")
+    assert page.locator("#c-1-exists").is_visible() and not page.locator("#c-1-outcome").is_visible()
+    page.fill("#c-1-within_days", "a year")
+    page.click("[data-testid=save-builder]")
+    assert page.locator("[data-field-error=c-1-within_days]").is_visible()  # refused next to the field
+    page.fill("#c-1-within_days", "365")
+    page.select_option("#c-1-exists", "0")
+    screenshot(page, "status-rule-builder-en")
+    page.click("[data-testid=save-builder]")
+    page.wait_for_selector("[data-testid=status-rules-table]")
+    assert "Competitor's client" in page.locator("[data-testid=status-rules-table]").inner_text()
+    screenshot(page, "work-statuses-en")
