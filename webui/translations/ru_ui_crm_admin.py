@@ -78,8 +78,8 @@ RU = {
     "High": "Высокий",
     "Urgent": "Срочный",
     "Each appeal type starts its route map and sets the SLA: reaction (first answer) and processing (resolution), "
-    'e.g. "PT4H working", "2d working", "P1D".': "Каждый вид обращения запускает свою маршрутную карту и задаёт SLA: "
-    "реакции (первый ответ) и обработки (решение), например «PT4H working», «2d working», «P1D».",
+    'e.g. "PT4H working", "P3D working", "P1D".': "Каждый вид обращения запускает свою маршрутную карту и задаёт SLA: "
+    "реакции (первый ответ) и обработки (решение), например «PT4H working», «P3D working», «P1D».",
     "Route map": "Маршрутная карта",
     "Reaction SLA": "SLA реакции",
     "Processing SLA": "SLA обработки",
