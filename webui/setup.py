@@ -40,8 +40,10 @@ def deploy_shipped(processes_dir: Path) -> Iterator[str]:
 def load_demo() -> Iterator[str]:
     """The demo company: users for each role, clients, contacts, leads, deals, appeals and activities."""
     from crm.demo.demo_data import load_demo_data
+    from crm.processes import ensure_process_groups
 
     summary = load_demo_data()
+    ensure_process_groups()  # the `sales` and `support` lanes of the shipped route maps
     if summary.created:
         yield f"Demo company loaded: {summary.users} users, {summary.clients} clients."
     else:
