@@ -21,7 +21,7 @@ from engine import jobs as engine_jobs
 
 log = logging.getLogger(__name__)
 
-TASK_MODULES = ("engine.tasks", "crm.tasks")
+TASK_MODULES = ("engine.tasks", "engine.analytics.tasks", "crm.tasks", "crm.monitoring.tasks")
 
 
 def celery_init_app(app: Flask) -> Celery:
