@@ -32,6 +32,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(processes.bp)
     app.register_blueprint(monitoring.bp)
     app.register_blueprint(work_calendar.bp)
+    app.register_blueprint(__import__("webui.views.triggers_admin", fromlist=["bp"]).bp)  # trigger library
     app.register_blueprint(__import__("webui.views.crm_admin", fromlist=["bp"]).bp)  # client base settings
     from webui.views import clients, desktop, feed, feed_actions, wizard
 
