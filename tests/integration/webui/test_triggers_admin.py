@@ -73,7 +73,7 @@ def test_the_list_shows_what_starts_each_trigger_its_map_version_and_last_start(
         "Days after the loss: 90 · daily, by the work calendar (deferred runs at 10:00)"
         in rows["recreate_lost"]
     )
-    assert "1 start" in rows["recreate_lost"] and "never" in rows["answer_eta"]
+    assert "Starts: 1" in rows["recreate_lost"] and "never" in rows["answer_eta"]
     assert 'href="/admin/triggers/"' in admin.get("/admin/calendar/").get_data(as_text=True)  # in the menu
 
 
