@@ -8,4 +8,15 @@ from engine.humantask_model import HumanTask  # noqa: F401
 from engine.incident_model import Incident  # noqa: F401
 from engine.instance_model import ProcessInstance  # noqa: F401
 from engine.wait_models import EventSubscription, StartTrigger, UnmatchedMessage, WaitingTimer  # noqa: F401
-from engine.analytics.models import AnalyticsCursor, BranchFact, ElementDay, InstanceFact, StepFact  # noqa: F401
+from engine.analytics.models import (  # noqa: F401
+    AnalyticsCursor,
+    BranchDay,
+    BranchFact,
+    BranchLabel,
+    ElementDay,
+    InstanceDay,
+    InstanceEndDay,
+    InstanceFact,
+    StepDay,
+    StepFact,
+)

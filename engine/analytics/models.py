@@ -41,6 +41,9 @@ class InstanceFact(Base):
     __table_args__ = (
         Index("ix_analytics_instances_definition_started", "definition_id", "started_at"),
         Index("ix_analytics_instances_definition_ended", "definition_id", "ended_at"),
+        # Exact percentiles: read the values inside one histogram bucket (engine.analytics.summary_figures).
+        Index("ix_analytics_instances_business", "definition_id", "status", "business_s", "started_at"),
+        Index("ix_analytics_instances_wall", "definition_id", "status", "duration_s", "started_at"),
     )
 
     instance_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -65,6 +68,10 @@ class StepFact(Base):
         Index("ix_analytics_steps_definition_element", "definition_id", "element_id", "created_at"),
         Index("ix_analytics_steps_definition_created", "definition_id", "created_at"),
         Index("ix_analytics_steps_instance", "instance_id"),
+        Index(
+            "ix_analytics_steps_business", "definition_id", "element_id", "status", "business_s", "created_at"
+        ),
+        Index("ix_analytics_steps_open", "status", "definition_id", "due_at"),  # open steps late "now"
     )
 
     task_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -114,3 +121,85 @@ class ElementDay(Base):
     element_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     passes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# Per-day summaries (engine.analytics.summary_rollup keeps them equal to what the facts above add up to).
+# Histograms are ``{bucket: count}`` of engine.analytics.histogram; sums and histograms skip NULL durations.
+
+
+class InstanceDay(Base):
+    """Instances of one definition started on one UTC day with one status: counts, duration sums, histograms."""
+
+    __tablename__ = "analytics_instance_days"
+
+    definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    started_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    instances: Mapped[int] = mapped_column(Integer, default=0)
+    business_n: Mapped[int] = mapped_column(Integer, default=0)
+    business_sum_s: Mapped[float] = mapped_column(Float, default=0.0)
+    business_hist: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    wall_n: Mapped[int] = mapped_column(Integer, default=0)
+    wall_sum_s: Mapped[float] = mapped_column(Float, default=0.0)
+    wall_hist: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # Instances per bucket of engine.analytics.histogram.COARSE_EDGES_H (business hours), as the page shows.
+    coarse: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+class InstanceEndDay(Base):
+    """How many instances started on one day ended (completed or cancelled) on another."""
+
+    __tablename__ = "analytics_instance_end_days"
+
+    definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    started_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    ended_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    instances: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StepDay(Base):
+    """Human tasks of one element created on one UTC day with one status."""
+
+    __tablename__ = "analytics_step_days"
+
+    definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    element_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    element_name: Mapped[str] = mapped_column(String(255), default="")
+    tasks: Mapped[int] = mapped_column(Integer, default=0)
+    business_n: Mapped[int] = mapped_column(Integer, default=0)
+    business_sum_s: Mapped[float] = mapped_column(Float, default=0.0)
+    business_hist: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    wait_business_sum_s: Mapped[float] = mapped_column(Float, default=0.0)
+    work_business_sum_s: Mapped[float] = mapped_column(Float, default=0.0)
+    with_due: Mapped[int] = mapped_column(Integer, default=0)
+    late_done: Mapped[int] = mapped_column(Integer, default=0)  # completed after the due date
+
+
+class BranchDay(Base):
+    """Distinct instances (started on one day, with one status) that took a flow at a gateway."""
+
+    __tablename__ = "analytics_branch_days"
+
+    definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # instance's
+    branch_definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    gateway: Mapped[str] = mapped_column(String(255), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(255), primary_key=True)  # "" = no flow id recorded
+    started_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    instances: Mapped[int] = mapped_column(Integer, default=0)
+    business_n: Mapped[int] = mapped_column(Integer, default=0)
+    business_sum_s: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class BranchLabel(Base):
+    """The gateway name and variant label of a flow (the greatest seen, as ``max()`` in SQL would give)."""
+
+    __tablename__ = "analytics_branch_labels"
+
+    definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    gateway: Mapped[str] = mapped_column(String(255), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(255), primary_key=True)
+    gateway_name: Mapped[str] = mapped_column(String(255), default="")
+    variant: Mapped[str] = mapped_column(String(255), default="")

@@ -26,6 +26,7 @@ from engine.analytics.models import (
     StepFact,
 )
 from engine.analytics.sla_clock import merge_pauses
+from engine.analytics.summary_rollup import BranchPair, SummaryDelta, clear_summaries
 from engine.calendar import WorkCalendar
 from engine.calendar_service import get_default_calendar
 from engine.db import db, utcnow
@@ -117,6 +118,7 @@ def rebuild_facts(*, calendar: WorkCalendar | None = None) -> int:
     """Drop every fact and roll the whole event log up again (after a work-calendar change); commits."""
     for model in (InstanceFact, StepFact, BranchFact, ElementDay):
         db.session.execute(delete(model))
+    clear_summaries()
     db.session.execute(
         update(AnalyticsCursor).where(AnalyticsCursor.name == CURSOR_NAME).values(last_event_id=0)
     )
@@ -138,10 +140,19 @@ class _Batch:
 
     def __init__(self, rows: Sequence[Any], calendar: WorkCalendar) -> None:
         self.calendar = calendar
-        instance_ids = {r.instance_id for r in rows if r.kind in _INSTANCE_KINDS}
+        instance_ids = {
+            r.instance_id for r in rows if r.kind in _INSTANCE_KINDS or r.kind == ev.VARIANT_CHOSEN
+        }
         task_ids = {r.task_id for r in rows if r.kind in _TASK_KINDS and r.task_id is not None}
         self.instances = _load(InstanceFact, InstanceFact.instance_id, instance_ids)
         self.steps = _load(StepFact, StepFact.task_id, task_ids)
+        self.branch_pairs = _load_branch_pairs(instance_ids)
+        # Take every fact this batch may change out of the per-day summaries; it goes back in after the batch.
+        self.summary = SummaryDelta()
+        for instance_id, fact in self.instances.items():
+            self.summary.instance(fact, self.branch_pairs.get(instance_id, ()), -1)
+        for fact in self.steps.values():
+            self.summary.step(fact, -1)
         created = {r.task_id for r in rows if r.kind == ev.TASK_CREATED and r.task_id is not None}
         self.due = (
             dict(
@@ -169,6 +180,19 @@ def _load(model: Any, key: Any, ids: set[int]) -> dict[int, Any]:
     return found
 
 
+def _load_branch_pairs(instance_ids: set[int]) -> dict[int, set[BranchPair]]:
+    pairs: dict[int, set[BranchPair]] = {}
+    id_list = sorted(instance_ids)
+    for i in range(0, len(id_list), 1000):
+        for instance_id, definition_id, gateway, flow in db.session.execute(
+            select(BranchFact.instance_id, BranchFact.definition_id, BranchFact.gateway, BranchFact.flow)
+            .where(BranchFact.instance_id.in_(id_list[i : i + 1000]))
+            .distinct()
+        ):
+            pairs.setdefault(instance_id, set()).add((definition_id, gateway, flow))
+    return pairs
+
+
 def _apply_batch(rows: Sequence[Any], calendar: WorkCalendar) -> None:
     batch = _Batch(rows, calendar)
     for row in rows:
@@ -177,10 +201,15 @@ def _apply_batch(rows: Sequence[Any], calendar: WorkCalendar) -> None:
         elif row.kind in _TASK_KINDS and row.task_id is not None:
             _apply_task_event(batch, row)
         elif row.kind == ev.VARIANT_CHOSEN:
-            _apply_variant(row)
+            _apply_variant(batch, row)
         if row.kind in PASS_KINDS and row.element_id:
             batch.passes[(row.definition_id, row.element_id, row.at.date())] += 1
+    for instance_id, fact in batch.instances.items():
+        batch.summary.instance(fact, batch.branch_pairs.get(instance_id, ()), +1)
+    for fact in batch.steps.values():
+        batch.summary.step(fact, +1)
     db.session.flush()
+    batch.summary.apply()
     _add_passes(batch.passes)
 
 
@@ -276,20 +305,21 @@ def _close_segment(batch: _Batch, fact: StepFact, at: datetime) -> None:
     fact.state_since = max(fact.state_since, at)
 
 
-def _apply_variant(row: Any) -> None:
+def _apply_variant(batch: _Batch, row: Any) -> None:
     details = row.details or {}
-    db.session.add(
-        BranchFact(
-            event_id=row.id,
-            instance_id=row.instance_id,
-            definition_id=row.definition_id,
-            gateway=details.get("gateway") or row.element_id or "",
-            gateway_name=row.element_name or "",
-            flow=details.get("flow"),
-            variant=details.get("variant") or "",
-            at=row.at,
-        )
+    fact = BranchFact(
+        event_id=row.id,
+        instance_id=row.instance_id,
+        definition_id=row.definition_id,
+        gateway=details.get("gateway") or row.element_id or "",
+        gateway_name=row.element_name or "",
+        flow=details.get("flow"),
+        variant=details.get("variant") or "",
+        at=row.at,
     )
+    db.session.add(fact)
+    batch.branch_pairs.setdefault(row.instance_id, set()).add((fact.definition_id, fact.gateway, fact.flow))
+    batch.summary.label(fact.definition_id, fact.gateway, fact.flow, fact.gateway_name, fact.variant)
 
 
 def _add_passes(passes: Counter[tuple[int, str, date]]) -> None:

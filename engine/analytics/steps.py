@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import case, func, select
 
+from engine.analytics import summary_figures as days
 from engine.analytics.filters import AnalyticsFilter, percentiles
 from engine.analytics.models import STEP_COMPLETED, STEP_OPEN, ElementDay, StepFact
 from engine.db import db, utcnow
@@ -77,6 +78,32 @@ def step_stats(
 ) -> list[StepStats]:
     """Figures per element, in diagram order when ``bpmn_xml`` is given (names and SLA texts come from it)."""
     now = now or utcnow()
+    if days.summary_applies(flt):
+        rows, quantiles = days.step_rows(flt, now)
+    else:
+        rows, quantiles = _detailed_rows(flt, now)
+    elements = diagram_elements(bpmn_xml) if bpmn_xml else {}
+    stats: dict[str, StepStats] = {
+        eid: StepStats(eid, info["name"], sla=info.get("sla")) for eid, info in elements.items()
+    }
+    for r in rows:
+        s = stats.setdefault(r[0], StepStats(r[0], r[1] or r[0]))
+        s.tasks, s.completed, s.open = int(r[2]), int(r[3] or 0), int(r[4] or 0)
+        s.mean_h, s.mean_wait_h, s.mean_work_h = _h(r[5]), _h(r[6]), _h(r[7])
+        s.total_h = float(r[8] or 0) / HOUR
+        s.with_due, s.late = int(r[9] or 0), int(r[10] or 0)
+        q = quantiles.get(r[0])
+        if q:
+            s.median_h, s.p90_h = _h(q[0]), _h(q[1])
+    for element_id, passes in element_passes(flt).items():
+        stats.setdefault(element_id, StepStats(element_id, element_id)).passes = passes
+    for s in stats.values():
+        s.passes = max(s.passes, s.tasks)
+    return list(stats.values())
+
+
+def _detailed_rows(flt: AnalyticsFilter, now: datetime) -> tuple[list[Any], dict[Any, list[float | None]]]:
+    """The per-element aggregates straight from the step facts (filters the summaries cannot answer)."""
     where = flt.step_conditions()
     done = StepFact.status == STEP_COMPLETED
     late = case(
@@ -102,24 +129,7 @@ def step_stats(
         .group_by(StepFact.element_id)
     ).all()
     quantiles = percentiles(StepFact.business_s, [*where, done], (0.5, 0.9), group_by=StepFact.element_id)
-    elements = diagram_elements(bpmn_xml) if bpmn_xml else {}
-    stats: dict[str, StepStats] = {
-        eid: StepStats(eid, info["name"], sla=info.get("sla")) for eid, info in elements.items()
-    }
-    for r in rows:
-        s = stats.setdefault(r[0], StepStats(r[0], r[1] or r[0]))
-        s.tasks, s.completed, s.open = int(r[2]), int(r[3] or 0), int(r[4] or 0)
-        s.mean_h, s.mean_wait_h, s.mean_work_h = _h(r[5]), _h(r[6]), _h(r[7])
-        s.total_h = float(r[8] or 0) / HOUR
-        s.with_due, s.late = int(r[9] or 0), int(r[10] or 0)
-        q = quantiles.get(r[0])
-        if q:
-            s.median_h, s.p90_h = _h(q[0]), _h(q[1])
-    for element_id, passes in element_passes(flt).items():
-        stats.setdefault(element_id, StepStats(element_id, element_id)).passes = passes
-    for s in stats.values():
-        s.passes = max(s.passes, s.tasks)
-    return list(stats.values())
+    return list(rows), quantiles
 
 
 def element_passes(flt: AnalyticsFilter) -> dict[str, int]:
