@@ -20,7 +20,29 @@ class TicketSlaFact(Base):
 
     __tablename__ = "monitoring_ticket_sla"
     __table_args__ = (
-        Index("ix_monitoring_ticket_sla_created", "created_at"),
+        # Covering (PostgreSQL INCLUDE): the SLA page's report and problem list read only the index.
+        Index(
+            "ix_monitoring_ticket_sla_created",
+            "created_at",
+            postgresql_include=[
+                "department_id",
+                "appeal_type_id",
+                "responsible_id",
+                "is_open",
+                "reaction_target_h",
+                "reaction_elapsed_h",
+                "reaction_state",
+                "reaction_due_at",
+                "reaction_risk_at",
+                "reaction_frozen",
+                "processing_target_h",
+                "processing_elapsed_h",
+                "processing_state",
+                "processing_due_at",
+                "processing_risk_at",
+                "processing_frozen",
+            ],
+        ),
         Index("ix_monitoring_ticket_sla_type", "appeal_type_id", "created_at"),
     )
 
