@@ -78,6 +78,24 @@ def get_default_calendar() -> WorkCalendar:
     return _cached(row.id, row.revision)
 
 
+def default_calendar_from(calendar_id: int | None, revision: str | None) -> WorkCalendar:
+    """The default calendar when its ``(id, revision)`` were already read (the stepper reads them together
+    with the instance row, so a cached calendar costs no query of its own); ``None`` means there is no
+    default calendar yet, which creates the standard one like :func:`get_default_calendar`."""
+    if calendar_id is None or revision is None:
+        return get_default_calendar()
+    return _cached(calendar_id, revision)
+
+
+def default_calendar_columns() -> tuple[Any, Any]:
+    """Scalar subqueries ``(id, revision)`` of the default calendar, to add to another SELECT."""
+    where = WorkCalendarRecord.is_default
+    return (
+        select(WorkCalendarRecord.id).where(where).limit(1).scalar_subquery(),
+        select(WorkCalendarRecord.revision).where(where).limit(1).scalar_subquery(),
+    )
+
+
 def _create_default_record() -> WorkCalendarRecord:
     existing = db.session.scalar(
         select(WorkCalendarRecord).where(WorkCalendarRecord.name == DEFAULT_CALENDAR_NAME)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, select
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Table, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, UTCDateTime, db, utcnow
@@ -117,6 +117,46 @@ def record_event(
     )
     db.session.add(event)
     return event
+
+
+_INSERT_EVENTS = insert(cast(Table, ProcessEvent.__table__))
+
+
+def record_events(
+    events: Iterable[dict[str, Any]],
+    *,
+    instance_id: int,
+    definition_id: int,
+    business_key: str | None,
+    at: datetime,
+) -> int:
+    """Append several events of one instance with one multi-row INSERT (in the current transaction).
+
+    Each event is a dict with ``kind`` and optionally ``element_id``, ``element_name``, ``task_id``,
+    ``user_id`` and ``details``; returns how many were written.
+    """
+    rows = []
+    for event in events:
+        kind = event["kind"]
+        if kind not in EVENT_KINDS:
+            raise ValueError(f"unknown process event kind {kind!r}")
+        rows.append(
+            {
+                "instance_id": instance_id,
+                "definition_id": definition_id,
+                "business_key": business_key,
+                "kind": kind,
+                "element_id": event.get("element_id"),
+                "element_name": event.get("element_name"),
+                "task_id": event.get("task_id"),
+                "user_id": event.get("user_id"),
+                "at": event.get("at") or at,
+                "details": event.get("details") or {},
+            }
+        )
+    if rows:
+        db.session.connection().execute(_INSERT_EVENTS, rows)
+    return len(rows)
 
 
 def events_for_business_keys(

@@ -11,12 +11,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import jsonschema
 from sqlalchemy import or_, update
 
 from engine import events as ev
 from engine.db import db, utcnow
 from engine.definitions import form_for
+from engine.form_cache import form_validator
 from engine.humantask_model import COMPLETED, OPEN, HumanTask
 from engine.runtime_errors import (
     ConcurrentUpdate,
@@ -26,6 +26,7 @@ from engine.runtime_errors import (
     TaskNotOpen,
     TaskNotYours,
 )
+from engine.step_store import keep_loaded, read_task_and_instance, snapshot
 from engine.stepper import Step, run_step
 from engine.task_queries import open_tasks_for, tasks_for_instance
 
@@ -145,14 +146,19 @@ def delegate(task_id: int, to_user_id: int, by: int) -> HumanTask:
     return get_task(task_id)
 
 
-def validate_form_data(row: HumanTask, data: dict[str, Any]) -> None:
-    """Check ``data`` against the task's form schema; raises ``FormDataInvalid`` listing every field error."""
+def validate_form_data(row: HumanTask, data: dict[str, Any], *, forms: dict[str, Any] | None = None) -> None:
+    """Check ``data`` against the task's form schema; raises ``FormDataInvalid`` listing every field error.
+
+    ``forms`` is the definition's forms when the caller already read them (no query of its own then).
+    """
     if not isinstance(data, dict):
         raise FormDataInvalid([("", "form data must be an object")])
     if not row.form_name:
         return
-    schema = form_for(row.definition_id, row.form_name)
-    validator = jsonschema.Draft202012Validator(schema)
+    schema = forms.get(row.form_name) if forms is not None else None
+    if not isinstance(schema, dict):
+        schema = form_for(row.definition_id, row.form_name)  # raises FormNotFound
+    validator = form_validator(row.definition_id, row.form_name, schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         raise FormDataInvalid([("/".join(str(p) for p in e.absolute_path), e.message) for e in errors])
@@ -173,19 +179,28 @@ def complete_task(
     """
     lanes = list(user_lane_keys)
     for _attempt in range(COMPLETE_RETRIES):
-        row = get_task(task_id)
+        # The task, its instance, the definition's sha256 and the calendar's revision in one SELECT.
+        found = read_task_and_instance(task_id)
+        if found is None:
+            raise TaskNotFound(f"no task with id {task_id}")
+        row, loaded, forms = found
+        columns = snapshot(row)
         _check_may_work(row, user_id, lanes)
-        validate_form_data(row, data)
+        validate_form_data(row, data, forms=forms)
         try:
-            run_step(
+            step = run_step(
                 row.instance_id,
                 lambda step, r=row: _complete_in_step(step, r, user_id, data),  # type: ignore[misc]
                 now=now,
                 user_id=user_id,
+                loaded=loaded,
             )
         except ConcurrentUpdate:
             continue  # someone else advanced the instance: look again (maybe it was this very task)
-        return get_task(task_id)
+        for finished_row, values in step.finished_rows:
+            if finished_row is row:  # the commit expired it: it holds what was read plus what was written
+                keep_loaded(row, {**columns, **values})
+        return row
     raise ConcurrentUpdate(get_task(task_id).instance_id)
 
 
@@ -204,11 +219,15 @@ def _complete_in_step(step: Step, row: HumanTask, user_id: int, data: dict[str, 
     task.run()
     step.cause_task = row
     step.completed_spiff_ids.add(row.spiff_task_id)
-    row.status = COMPLETED
-    row.completed_by = user_id
-    row.completed_at = step.now
-    if row.assignee_id is None:
-        row.assignee_id = user_id
+    # Written by the step's commit (a Core UPDATE guarded by status = open); the row object then holds
+    # these values, and every other column as read, so returning it needs no second SELECT.
+    finished = {
+        "status": COMPLETED,
+        "completed_by": user_id,
+        "completed_at": step.now,
+        "assignee_id": row.assignee_id if row.assignee_id is not None else user_id,
+    }
+    step.finished_rows.append((row, finished))
     step.record(
         ev.TASK_COMPLETED,
         element_id=row.element_id,

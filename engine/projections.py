@@ -17,13 +17,14 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from engine import events as ev
 from engine.db import db
 from engine.humantask_model import CANCELLED, OPEN, HumanTask
 from engine.instance_model import RUNNING
 from engine.runtime_specs import human_task_properties, sla_due_at
+from engine.step_store import insert_human_tasks
 from engine.stepper import Step, element_of
 from engine.wait_models import MESSAGE, SIGNAL, EventSubscription, WaitingTimer
 
@@ -43,53 +44,76 @@ def sync_projections(step: Step) -> None:
 
 def _sync_human_tasks(step: Step) -> None:
     workflow, instance = step.workflow, step.instance
-    ready = {}
+    ready: dict[str, Any] = {}
     if not workflow.is_completed() and instance.status in (RUNNING, "suspended"):
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual}
-    rows = db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == OPEN)
-    ).all()
-    known = {row.spiff_task_id for row in rows}
-    for row in rows:
-        if row.spiff_task_id not in ready and row.spiff_task_id not in step.completed_spiff_ids:
-            row.status = CANCELLED
-            step.record(
-                ev.TASK_CANCELLED, element_id=row.element_id, element_name=row.element_name, task_id=row.id
+    if step.open_before is None:  # not known from the loaded workflow: read the open rows
+        open_rows = db.session.execute(
+            select(HumanTask.spiff_task_id).where(
+                HumanTask.instance_id == instance.id, HumanTask.status == OPEN
             )
-    created = [_new_human_task(step, task) for sid, task in ready.items() if sid not in known]
-    if created:
-        db.session.add_all(created)
-        db.session.flush()
-    for row in created:
+        ).scalars()
+        known = set(open_rows)
+    else:
+        known = set(step.open_before)
+    gone = [sid for sid in known if sid not in ready and sid not in step.completed_spiff_ids]
+    if gone:
+        _cancel_rows(step, gone)
+    created = [(task, _new_human_task(step, task)) for sid, task in ready.items() if sid not in known]
+    new_ids = insert_human_tasks([row for _task, row in created])
+    for (_task, row), new_id in zip(created, new_ids, strict=True):
         step.record(
             ev.TASK_CREATED,
-            element_id=row.element_id,
-            element_name=row.element_name,
-            task_id=row.id,
-            details={"lane": row.lane, "assignee_id": row.assignee_id},
+            element_id=row["element_id"],
+            element_name=row["element_name"],
+            task_id=new_id,
+            details={"lane": row["lane"], "assignee_id": row["assignee_id"]},
         )
 
 
-def _new_human_task(step: Step, task: Any) -> HumanTask:
+def _cancel_rows(step: Step, spiff_ids: list[str]) -> None:
+    rows = db.session.execute(
+        select(HumanTask.id, HumanTask.element_id, HumanTask.element_name).where(
+            HumanTask.instance_id == step.instance.id,
+            HumanTask.status == OPEN,
+            HumanTask.spiff_task_id.in_(spiff_ids),
+        )
+    ).all()
+    if not rows:
+        return
+    db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id.in_([r.id for r in rows]))
+        .values(status=CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    for row in rows:
+        step.record(
+            ev.TASK_CANCELLED, element_id=row.element_id, element_name=row.element_name, task_id=row.id
+        )
+
+
+def _new_human_task(step: Step, task: Any) -> dict[str, Any]:
     props = human_task_properties(task.task_spec)
     element_id, name = element_of(task)
     lane = props["lane"].strip().lower() if props.get("lane") else None
     assignee_id, lane = _assignee(step, task, props.get("assignee"), lane)
-    return HumanTask(
-        instance_id=step.instance.id,
-        definition_id=step.instance.definition_id,
-        business_key=step.instance.business_key,
-        spiff_task_id=str(task.id),
-        element_id=element_id,
-        element_name=name[:255],
-        lane=lane,
-        assignee_id=assignee_id,
-        form_name=props.get("form"),
-        instructions=props.get("instructions") or "",
-        priority=props["priority"] if props.get("priority") is not None else 1,
-        created_at=step.now,
-        due_at=sla_due_at(props.get("sla"), step.now, step.calendar),
-    )
+    return {
+        "instance_id": step.instance.id,
+        "definition_id": step.instance.definition_id,
+        "business_key": step.instance.business_key,
+        "spiff_task_id": str(task.id),
+        "element_id": element_id,
+        "element_name": name[:255],
+        "lane": lane,
+        "assignee_id": assignee_id,
+        "form_name": props.get("form"),
+        "instructions": props.get("instructions") or "",
+        "priority": props["priority"] if props.get("priority") is not None else 1,
+        "status": OPEN,
+        "created_at": step.now,
+        "due_at": sla_due_at(props.get("sla"), step.now, step.calendar),
+    }
 
 
 def _assignee(

@@ -43,6 +43,31 @@ def sequence_flow(definition: ProcessDefinition, source: str, target: str) -> tu
     return found if found else (None, "")
 
 
+_checked_flows: dict[tuple[int, str], dict[FlowKey, tuple[str, str]]] = {}
+
+
+def sequence_flow_checked(
+    definition_id: int, sha256: str, source: str, target: str
+) -> tuple[str | None, str]:
+    """Like :func:`sequence_flow` for a definition known by id and sha256: no query once cached."""
+    key = (definition_id, sha256)
+    index = _checked_flows.get(key)
+    if index is None:
+        from engine.definitions import get_definition
+
+        definition = get_definition(definition_id)
+        index = dict(_flow_index(definition.id, definition.bpmn_xml))
+        for called_id in (definition.called_definitions or {}).values():
+            callee = get_definition(called_id)
+            for pair, flow in _flow_index(callee.id, callee.bpmn_xml).items():
+                index.setdefault(pair, flow)
+        if len(_checked_flows) > 256:
+            _checked_flows.clear()
+        _checked_flows[key] = index
+    found = index.get((source, target))
+    return found if found else (None, "")
+
+
 def human_task_properties(task_spec: Any) -> dict[str, Any]:
     """Lane, form, instructions, SLA, priority and assignee expression of a user/manual task spec."""
     props = task_spec_properties(task_spec)

@@ -43,7 +43,13 @@ def get_specs(definition_id: int) -> Specs:
     ).scalar_one_or_none()
     if sha is None:
         raise DefinitionNotFound(f"no process definition with id {definition_id}")
-    cache_key = (definition_id, sha)
+    return get_specs_checked(definition_id, sha)
+
+
+def get_specs_checked(definition_id: int, sha256: str) -> Specs:
+    """Like :func:`get_specs` when the caller already read the definition's sha256 (the stepper reads it
+    together with the instance row): a cache hit costs no query."""
+    cache_key = (definition_id, sha256)
     with _lock:
         cached = _cache.get(cache_key)
         if cached is not None:

@@ -27,16 +27,18 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import events as ev
 from engine.calendar import WorkCalendar
-from engine.calendar_service import get_default_calendar
+from engine.calendar_service import default_calendar_from
 from engine.compaction import compact_history
 from engine.db import db, utcnow
 from engine.definition_model import ProcessDefinition
-from engine.humantask_model import HumanTask
-from engine.instance_model import COMPLETED, RUNNING, ProcessInstance
+from engine.humantask_model import OPEN, HumanTask
+from engine.instance_model import COMPLETED, RUNNING, SUSPENDED, ProcessInstance
 from engine.runtime_errors import ConcurrentUpdate, InstanceNotFound, InstanceNotRunning, StepFailed
-from engine.runtime_specs import sequence_flow, specs_for
+from engine.runtime_specs import sequence_flow, sequence_flow_checked
 from engine.script_env import build_script_engine
 from engine.serialization import dump_state, load_state
+from engine.spec_cache import get_specs_checked
+from engine.step_store import LoadedInstance, finish_task_rows, read_instance, write_instance
 
 # A guard against a model that keeps making automatic tasks ready forever (SpiffWorkflow would spin).
 MAX_ENGINE_ROUNDS = 50
@@ -44,10 +46,14 @@ MAX_ENGINE_ROUNDS = 50
 
 @dataclass
 class Step:
-    """Everything one step touches; events are written when the step commits."""
+    """Everything one step touches; events are written when the step commits.
+
+    ``definition`` is read from the database only when something asks for it (most steps never do: the
+    spec comes from the cache, validated by ``definition_sha256`` read with the instance row).
+    """
 
     instance: ProcessInstance
-    definition: ProcessDefinition
+    loaded_definition: ProcessDefinition | None
     workflow: BpmnWorkflow
     now: datetime
     calendar: WorkCalendar
@@ -61,6 +67,27 @@ class Step:
     # Whether the workflow waited for timers/messages when loaded: when it neither did nor does, the
     # timer and subscription projections have nothing to sync and are not queried.
     had_waits: bool = True
+    # spiff ids of the READY user/manual tasks when loaded, i.e. the instance's open human-task rows (the
+    # projection is written with the state); None when unknown, and the rows are read instead.
+    open_before: set[str] | None = None
+    # Human-task rows this step finished, with their new column values (written after the instance).
+    finished_rows: list[tuple[HumanTask, dict[str, Any]]] = field(default_factory=list)
+    definition_sha256: str | None = None
+
+    @property
+    def definition(self) -> ProcessDefinition:
+        """The instance's definition row (read on first use)."""
+        current = self.loaded_definition
+        if current is None or current.id != self.instance.definition_id:
+            current = db.session.get(ProcessDefinition, self.instance.definition_id)
+            assert current is not None  # FK
+            self.loaded_definition = current
+        return current
+
+    @definition.setter
+    def definition(self, value: ProcessDefinition) -> None:
+        self.loaded_definition = value
+        self.definition_sha256 = value.sha256
 
     def record(self, kind: str, **details: Any) -> None:
         """Queue a process event; ``element_id``/``element_name``/``task_id``/``user_id`` are columns."""
@@ -76,10 +103,10 @@ def element_of(task: Any) -> tuple[str, str]:
 
 def load_instance(instance_id: int, *, for_update: bool = False) -> ProcessInstance:
     """The instance row, freshly read (never a stale identity-map copy)."""
+    if not for_update:
+        return read_instance(instance_id).instance
     query = db.select(ProcessInstance).where(ProcessInstance.id == instance_id)
-    query = query.execution_options(populate_existing=True)
-    if for_update:
-        query = query.with_for_update()
+    query = query.execution_options(populate_existing=True).with_for_update()
     instance = db.session.scalars(query).first()
     if instance is None:
         raise InstanceNotFound(f"no process instance with id {instance_id}")
@@ -92,30 +119,42 @@ def open_step(
     now: datetime | None = None,
     user_id: int | None = None,
     statuses: tuple[str, ...] = (RUNNING,),
+    loaded: LoadedInstance | None = None,
 ) -> Step:
-    """Read an instance and rebuild its workflow around the cached spec."""
-    calendar = get_default_calendar()  # before anything is written: it may create the default calendar
+    """Read an instance (or take the row ``loaded`` with it) and rebuild its workflow around the cached spec."""
+    loaded = loaded or read_instance(instance_id)
+    instance = loaded.instance
+    # Before anything is written: when there is no default calendar yet, this creates (and commits) it.
+    calendar = default_calendar_from(loaded.calendar_id, loaded.calendar_revision)
     now = now or utcnow()
-    instance = load_instance(instance_id)
     if instance.status not in statuses:
         raise InstanceNotRunning(instance.id, instance.status)
-    definition = db.session.get(ProcessDefinition, instance.definition_id)
-    assert definition is not None  # FK
-    spec, subprocess_specs = specs_for(definition)
+    spec, subprocess_specs = get_specs_checked(instance.definition_id, loaded.definition_sha256)
     workflow = load_state(instance.state, spec, subprocess_specs, build_script_engine(calendar, now))
-    step = Step(instance, definition, workflow, now, calendar, user_id=user_id)
+    step = Step(instance, None, workflow, now, calendar, user_id=user_id)
+    step.definition_sha256 = loaded.definition_sha256
     step.had_errors = any(True for _ in workflow.get_tasks(state=TaskState.ERROR))
     step.had_waits = bool(workflow.event_manager.tasks)
+    if instance.status in (RUNNING, SUSPENDED) and not workflow.is_completed():
+        step.open_before = ready_human_task_ids(workflow)
     return step
+
+
+def ready_human_task_ids(workflow: BpmnWorkflow) -> set[str]:
+    """spiff ids of the READY user/manual tasks: what the human-task projection holds as open."""
+    return {str(t.id) for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual}
 
 
 def new_step(
     definition: ProcessDefinition, instance: ProcessInstance, *, now: datetime, calendar: WorkCalendar
 ) -> Step:
     """A step over a brand-new workflow for a just-flushed instance row."""
-    spec, subprocess_specs = specs_for(definition)
+    spec, subprocess_specs = get_specs_checked(definition.id, definition.sha256)
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=build_script_engine(calendar, now))
-    return Step(instance, definition, workflow, now, calendar, user_id=instance.started_by, had_waits=False)
+    step = Step(instance, definition, workflow, now, calendar, user_id=instance.started_by, had_waits=False)
+    step.definition_sha256 = definition.sha256
+    step.open_before = set()
+    return step
 
 
 def advance(step: Step) -> None:
@@ -186,7 +225,12 @@ def _record_variants(step: Step, gateway_task: Any) -> None:
         if child.has_state(TaskState.PREDICTED_MASK):
             continue
         target_id = element_of(child)[0]
-        flow_id, flow_name = sequence_flow(step.definition, gateway_id, target_id)
+        if step.definition_sha256 is not None:
+            flow_id, flow_name = sequence_flow_checked(
+                step.instance.definition_id, step.definition_sha256, gateway_id, target_id
+            )
+        else:
+            flow_id, flow_name = sequence_flow(step.definition, gateway_id, target_id)
         cause = step.cause_task
         step.record(
             ev.VARIANT_CHOSEN,
@@ -221,20 +265,24 @@ def commit_step(step: Step, *, status: str | None = None) -> ProcessInstance:
         instance.ended_at = step.now
         step.record(ev.INSTANCE_COMPLETED)
     try:
-        db.session.flush()  # the versioned UPDATE goes first; nothing else of ours is dirty yet
+        # The versioned UPDATE goes first: a concurrent step of this instance waits on its row lock and
+        # then finds the version moved on. (An ORM flush during the step, e.g. by an operation, already
+        # bumped ``instance.version`` in memory and is covered too.)
+        if not write_instance(instance) or not finish_task_rows(step.finished_rows, OPEN):
+            raise StaleDataError()
+        db.session.flush()
     except StaleDataError:
         db.session.rollback()
         raise ConcurrentUpdate(instance.id) from None
     sync_incidents(step)
     sync_projections(step)
-    for event in step.events:
-        ev.record_event(
-            instance_id=instance.id,
-            definition_id=instance.definition_id,
-            business_key=instance.business_key,
-            at=step.now,
-            **event,
-        )
+    ev.record_events(
+        step.events,
+        instance_id=instance.id,
+        definition_id=instance.definition_id,
+        business_key=instance.business_key,
+        at=step.now,
+    )
     db.session.commit()
     return instance
 
@@ -248,10 +296,14 @@ def run_step(
     statuses: tuple[str, ...] = (RUNNING,),
     run_engine: bool = True,
     status: str | None = None,
+    loaded: LoadedInstance | None = None,
 ) -> Step:
-    """open -> apply -> advance -> commit, rolling back (and discarding the workflow) on any failure."""
+    """open -> apply -> advance -> commit, rolling back (and discarding the workflow) on any failure.
+
+    ``loaded`` is the instance row when the caller already read it (with ``engine.step_store``).
+    """
     try:
-        step = open_step(instance_id, now=now, user_id=user_id, statuses=statuses)
+        step = open_step(instance_id, now=now, user_id=user_id, statuses=statuses, loaded=loaded)
         apply(step)
         if run_engine:
             advance(step)
