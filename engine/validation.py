@@ -25,6 +25,7 @@ from engine.validation_checks import (
     check_expressions,
     check_forms,
     check_references,
+    check_reserved_ids,
     check_service_tasks,
     check_task_properties,
     check_timers,
@@ -79,6 +80,7 @@ def validate_route_map(
     }
     own: list[Problem] = [*schema_problems, *dmn_problems, *_select_main(root, report)]
     own += check_unsupported(root)
+    own += check_reserved_ids(root)
     own += check_references(root)
     own += check_service_tasks(root)
     own += check_forms(root, forms or {})

@@ -106,6 +106,28 @@ def check_unsupported(root: Any) -> Iterator[Problem]:
             )
 
 
+# SpiffWorkflow names the task specs it adds to every process "Start", "End" and "<process id>.EndJoin", in
+# the same namespace as the element ids: an element with one of these ids replaces the engine's own step
+# and the process breaks at run time ("No output task connected").
+RESERVED_IDS = frozenset({"Start", "End"})
+RESERVED_SUFFIX = ".EndJoin"
+
+
+def check_reserved_ids(root: Any) -> Iterator[Problem]:
+    """Flow elements whose id collides with a task SpiffWorkflow adds to every process."""
+    for element in executable_elements(root, ".//*[@id]"):
+        if not is_bpmn(element) or local_name(element) not in FLOW_NODES:
+            continue
+        element_id = element.get("id")
+        if element_id in RESERVED_IDS or element_id.endswith(RESERVED_SUFFIX):
+            yield problem_at(
+                "reserved-id",
+                element,
+                f"the id {element_id!r} is reserved by the engine for its own start/end steps; "
+                f"give the element another id (e.g. {local_name(element)}_{element_id.replace('.', '_')})",
+            )
+
+
 def check_references(root: Any) -> Iterator[Problem]:
     """Message/signal/error/escalation references that point nowhere (SpiffWorkflow 3.2 crashes on them)."""
     declared = {

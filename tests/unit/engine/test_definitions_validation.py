@@ -261,3 +261,15 @@ def test_format_problems_gives_one_line_per_problem() -> None:
         "processes/a.bpmn: Task_1 (Send): unknown operation 'x' [unknown-operation]",
         "-: line 3: malformed XML at line 3, column 5: oops [malformed-xml]",
     ]
+
+
+@pytest.mark.parametrize(
+    ("element_id", "replaced"),
+    [("Start", "Start_1"), ("End", "End_1"), ("reserved_ids.EndJoin", "Task_1")],
+)
+def test_ids_spiffworkflow_uses_for_its_own_steps_are_refused(element_id: str, replaced: str) -> None:
+    xml = fixture_text("deploy_reserved_ids.bpmn")
+    assert validate_route_map(xml).problems == []
+    problems = validate_route_map(xml.replace(f'"{replaced}"', f'"{element_id}"')).problems
+    assert [(p.code, p.element_id) for p in problems] == [("reserved-id", element_id)]
+    assert "reserved" in problems[0].message and problems[0].element_name
