@@ -24,7 +24,9 @@ def sale(live_app):
         manager = find_user("manager")
         client = db.session.scalars(select(Client).where(Client.name == "ООО «Ромашка»")).one()
         deploy_ui_sale()
-        interest = create_interest(manager, {"client_id": client.id, "title": "Мебель для переговорной", "amount": 250000})
+        interest = create_interest(
+            manager, {"client_id": client.id, "title": "Мебель для переговорной", "amount": 250000}
+        )
         start_sale(interest, manager)
         create_ticket(None, {"client_id": client.id, "subject": "Не пришёл счёт", "responsible_id": None})
         ids = interest.id
