@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from crm.access import ensure_can_edit_client, ensure_can_view_client
 from crm.accounts.models import User
@@ -131,8 +132,15 @@ def recalculate_status(
     if actor is not None:
         ensure_can_view_client(actor, client)
     now = now or utcnow()
-    _recalculate_batch([client_id], now, actor.id if actor else None)
-    db.session.commit()
+    try:
+        _recalculate_batch([client_id], now, actor.id if actor else None)
+        db.session.commit()
+    except IntegrityError:
+        # Another worker created this client's first state row at the same moment: theirs stands,
+        # recalculate once more over it.
+        db.session.rollback()
+        _recalculate_batch([client_id], now, actor.id if actor else None)
+        db.session.commit()
     return explain_status(client_id, now=now)
 
 

@@ -3,7 +3,7 @@ into webui/translations/ru/LC_MESSAGES/messages.po (msgid -> msgstr; %% and %(na
 
 from __future__ import annotations
 
-RU_UI_MONITORING: dict[str, str] = {
+RU: dict[str, str] = {
     "Add rule": "Добавить правило",
     "Alerts": "Оповещения",
     "All": "Все",
