@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -10,12 +12,18 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
 from engine import events as ev
+from engine.db import db
+from engine.definition_model import ProcessDefinition
 from engine.definitions import get_definition, latest_definition
-from engine.instance_model import ProcessInstance
+from engine.errors import EngineError
+from engine.instance_model import RUNNING, SUSPENDED, ProcessInstance
+from engine.instance_queries import running_instances
 from engine.runtime_errors import MigrationRefused
 from engine.runtime_specs import specs_for
 from engine.serialization import spec_registry
-from engine.stepper import Step, element_of, load_instance, run_step
+from engine.stepper import Step, element_of, load_instance, open_step, run_step
+
+LIVE_STATUSES = (RUNNING, SUSPENDED)
 
 
 def _blockers(workflow: Any, diff: Any, where: str) -> list[str]:
@@ -49,6 +57,42 @@ def migration_problems(
     return reasons, (top_diff, sub_diffs)
 
 
+def _target(current: ProcessInstance, to_definition_id: int | None) -> ProcessDefinition:
+    """The definition to move ``current`` onto; refuses a foreign route map or the version it runs on."""
+    target = (
+        get_definition(to_definition_id)
+        if to_definition_id is not None
+        else latest_definition(current.process_key)
+    )
+    if target is None or target.key != current.process_key:
+        raise MigrationRefused(current.id, ["the target is not a version of this instance's route map"])
+    if target.id == current.definition_id:
+        raise MigrationRefused(current.id, ["the instance already runs on that version"])
+    return target
+
+
+def check_migration(instance_id: int, to_definition_id: int | None = None) -> list[str]:
+    """Why ``migrate_instance`` would refuse to move the instance to ``to_definition_id`` (default: the
+    newest version of its key) — the same reasons it raises; an empty list means the move is safe.
+
+    A dry run: the state is read and diffed against the target, nothing is written (the session is rolled
+    back). Raises ``InstanceNotFound`` for an unknown id.
+    """
+    try:
+        current = load_instance(instance_id)
+        if current.status not in LIVE_STATUSES:
+            return [f"the instance is {current.status}"]
+        target = _target(current, to_definition_id)
+        step = open_step(instance_id, statuses=LIVE_STATUSES)
+        new_spec, new_subprocess_specs = specs_for(target)
+        reasons, _diffs = migration_problems(step, new_spec, new_subprocess_specs)
+        return reasons
+    except MigrationRefused as refused:
+        return refused.reasons
+    finally:
+        db.session.rollback()
+
+
 def migrate_instance(
     instance_id: int,
     *,
@@ -63,15 +107,7 @@ def migrate_instance(
     changed are re-created from the new version.
     """
     current = load_instance(instance_id)
-    target = (
-        get_definition(to_definition_id)
-        if to_definition_id is not None
-        else latest_definition(current.process_key)
-    )
-    if target is None or target.key != current.process_key:
-        raise MigrationRefused(instance_id, ["the target is not a version of this instance's route map"])
-    if target.id == current.definition_id:
-        raise MigrationRefused(instance_id, ["the instance already runs on that version"])
+    target = _target(current, to_definition_id)
     target_id, target_version = target.id, target.version
 
     def migrate(step: Step) -> None:
@@ -99,5 +135,66 @@ def migrate_instance(
         step.instance.definition_id = target_id
         step.definition = target
 
-    run_step(instance_id, migrate, now=now, user_id=user_id, statuses=("running", "suspended"))
+    run_step(instance_id, migrate, now=now, user_id=user_id, statuses=LIVE_STATUSES)
     return load_instance(instance_id)
+
+
+MIGRATED = "migrated"
+REFUSED = "refused"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class MigrationOutcome:
+    """What happened to one instance of a batch: ``migrated``, ``refused`` (unsafe) or ``failed`` (it
+    changed meanwhile, ended, or its next automatic step failed), with the reasons."""
+
+    instance_id: int
+    result: str
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """A batch of ``migrate_version``: per-instance outcomes, the last id looked at, and whether more
+    instances after it are still on the version (run the batch again from ``last_id``)."""
+
+    outcomes: list[MigrationOutcome]
+    last_id: int | None
+    more: bool
+
+
+def migrate_instances(
+    instance_ids: Iterable[int], *, to_definition_id: int | None = None, user_id: int | None = None
+) -> list[MigrationOutcome]:
+    """``migrate_instance`` for each id, each in its own transaction; an unsafe or failing instance is
+    reported and left where it is, and the others still move."""
+    outcomes = []
+    for instance_id in instance_ids:
+        try:
+            migrate_instance(instance_id, to_definition_id=to_definition_id, user_id=user_id)
+        except MigrationRefused as refused:
+            outcomes.append(MigrationOutcome(instance_id, REFUSED, list(refused.reasons)))
+        except EngineError as exc:
+            outcomes.append(MigrationOutcome(instance_id, FAILED, [str(exc)]))
+        else:
+            outcomes.append(MigrationOutcome(instance_id, MIGRATED))
+    return outcomes
+
+
+def migrate_version(
+    definition_id: int,
+    *,
+    to_definition_id: int,
+    user_id: int | None = None,
+    after_id: int | None = None,
+    limit: int = 200,
+) -> BatchResult:
+    """Move the running instances of one version (ids after ``after_id``, at most ``limit`` of them) to
+    ``to_definition_id``: every safe one moves, each in its own transaction; unsafe ones are refused."""
+    ids = [row.id for row in running_instances(definition_id, limit=limit + 1, after_id=after_id)]
+    more = len(ids) > limit
+    ids = ids[:limit]
+    db.session.rollback()  # end the read transaction: each migration opens its own
+    outcomes = migrate_instances(ids, to_definition_id=to_definition_id, user_id=user_id)
+    return BatchResult(outcomes, ids[-1] if ids else after_id, more)
