@@ -22,7 +22,7 @@ class Dispatcher(Protocol):
 
 
 def dispatcher() -> Dispatcher:
-    return current_app.extensions["routemap.dispatcher"]  # type: ignore[no-any-return]
+    return current_app.extensions["routemap.dispatcher"]
 
 
 def enqueue(task_name: str, *args: Any) -> None:
