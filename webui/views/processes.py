@@ -19,9 +19,11 @@ from webui.authz import role_required
 from webui.route_map_diff import diff_route_maps
 from webui.route_map_pages import running_instance_counts, user_names
 from webui.views.editor_api import api_bp, main_process_key, operation_list
+from webui.views.process_migration import migration_bp
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
 bp.register_blueprint(api_bp)
+bp.register_blueprint(migration_bp)
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "editor_templates"
 # Template file stem -> (label, description) on the "new route map" menu.
