@@ -127,7 +127,9 @@ def sla_clock(
     risk_length = timedelta(seconds=length.total_seconds() * risk_share)
     base_due = spec.due(calendar, start).astimezone(start.tzinfo)
     due = _deadline(calendar, base_due, closed, open_from, spec.working)
-    risk = _deadline(calendar, _advance(calendar, start, risk_length, spec.working), closed, open_from, spec.working)
+    risk = _deadline(
+        calendar, _advance(calendar, start, risk_length, spec.working), closed, open_from, spec.working
+    )
     elapsed = elapsed_time(calendar, start, end, pause_list, working=spec.working)
     if done_at is not None:
         state = MET if elapsed <= length else BREACHED
