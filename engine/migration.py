@@ -26,15 +26,45 @@ from engine.stepper import Step, element_of, load_instance, open_step, run_step
 LIVE_STATUSES = (RUNNING, SUSPENDED)
 
 
+class MigrationReason(str):
+    """One reason a migration is unsafe: the English text, plus a ``code`` and the ``params`` it was made
+    from, so a user interface can word it in its own language.
+
+    Codes: ``current_step_removed`` / ``history_step_removed`` (``step``: "Name (element id)[ in sub]"),
+    ``subprocess_removed`` (``subprocess``), ``foreign_target``, ``same_version``, ``not_live`` (``status``).
+    """
+
+    code: str
+    params: dict[str, str]
+
+    def __new__(cls, code: str, text: str, **params: str) -> MigrationReason:
+        reason = super().__new__(cls, text)
+        reason.code = code
+        reason.params = params
+        return reason
+
+
 def _blockers(workflow: Any, diff: Any, where: str) -> list[str]:
-    reasons = []
+    reasons: list[str] = []
     for task in diff.removed:
         element_id, name = element_of(task)
         label = f"{name or element_id} ({element_id}){where}"
         if task.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR):
-            reasons.append(f"{label} is where the instance is now, and the new version removed it")
+            reasons.append(
+                MigrationReason(
+                    "current_step_removed",
+                    f"{label} is where the instance is now, and the new version removed it",
+                    step=label,
+                )
+            )
         elif task.has_state(TaskState.FINISHED_MASK):
-            reasons.append(f"{label} is in the instance's recent history, and the new version removed it")
+            reasons.append(
+                MigrationReason(
+                    "history_step_removed",
+                    f"{label} is in the instance's recent history, and the new version removed it",
+                    step=label,
+                )
+            )
     return reasons
 
 
@@ -50,7 +80,11 @@ def migration_problems(
         if diff is None:
             if not subprocess.completed:
                 reasons.append(
-                    f"subprocess {subprocess.spec.name} is running and the new version has no such process"
+                    MigrationReason(
+                        "subprocess_removed",
+                        f"subprocess {subprocess.spec.name} is running and the new version has no such process",
+                        subprocess=str(subprocess.spec.name),
+                    )
                 )
             continue
         reasons.extend(_blockers(subprocess, diff, f" in {subprocess.spec.name}"))
@@ -65,9 +99,14 @@ def _target(current: ProcessInstance, to_definition_id: int | None) -> ProcessDe
         else latest_definition(current.process_key)
     )
     if target is None or target.key != current.process_key:
-        raise MigrationRefused(current.id, ["the target is not a version of this instance's route map"])
+        raise MigrationRefused(
+            current.id,
+            [MigrationReason("foreign_target", "the target is not a version of this instance's route map")],
+        )
     if target.id == current.definition_id:
-        raise MigrationRefused(current.id, ["the instance already runs on that version"])
+        raise MigrationRefused(
+            current.id, [MigrationReason("same_version", "the instance already runs on that version")]
+        )
     return target
 
 
@@ -81,7 +120,7 @@ def check_migration(instance_id: int, to_definition_id: int | None = None) -> li
     try:
         current = load_instance(instance_id)
         if current.status not in LIVE_STATUSES:
-            return [f"the instance is {current.status}"]
+            return [MigrationReason("not_live", f"the instance is {current.status}", status=current.status)]
         target = _target(current, to_definition_id)
         step = open_step(instance_id, statuses=LIVE_STATUSES)
         new_spec, new_subprocess_specs = specs_for(target)

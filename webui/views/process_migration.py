@@ -28,6 +28,28 @@ from webui.route_map_diff import diff_route_maps
 from webui.route_map_pages import MIGRATION_PAGE_SIZE, migration_candidates
 
 migration_bp = Blueprint("migration", __name__)
+
+
+@migration_bp.app_template_filter("migration_reason")
+def migration_reason(reason: str) -> str:
+    """The reason a migration is unsafe, in the user's language (``engine.migration.MigrationReason``);
+    other texts (an engine error of a failed instance) are shown as they are."""
+    code, params = getattr(reason, "code", None), getattr(reason, "params", {})
+    if code == "current_step_removed":
+        return _("%(step)s is where the instance is now, and the new version removed it", **params)
+    if code == "history_step_removed":
+        return _("%(step)s is in the instance's recent history, and the new version removed it", **params)
+    if code == "subprocess_removed":
+        return _("Subprocess %(subprocess)s is running, and the new version has no such process", **params)
+    if code == "foreign_target":
+        return _("The target is not a version of this instance's route map")
+    if code == "same_version":
+        return _("The instance already runs on that version")
+    if code == "not_live":
+        return _("The instance is %(status)s", **params)
+    return str(reason)
+
+
 # Instances one "migrate all safe ones" request handles; the result page offers to go on with the rest.
 BATCH_SIZE = 200
 

@@ -74,6 +74,8 @@ def test_dry_run_names_the_unsafe_instances_and_changes_nothing(any_app: Flask) 
     assert check_migration(waiting, v2.id) == []
     [reason] = check_migration(revising, v2.id)
     assert "Revise request (Task_revise)" in reason and "removed" in reason
+    # The reason also says what it is, so the pages can word it in the user's language.
+    assert (reason.code, reason.params) == ("current_step_removed", {"step": "Revise request (Task_revise)"})
     assert check_migration(waiting, v1.id) == ["the instance already runs on that version"]
     row = get_instance(revising)
     assert (row.definition_id, row.state) == (v1.id, state_before)

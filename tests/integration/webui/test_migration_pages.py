@@ -111,6 +111,8 @@ def test_migrating_one_instance_after_confirming(client, designer, instances):
     [event] = _migrated_events(waiting)
     assert (event.user_id, event.details["to_version"]) == (designer.id, 2)
     assert running_counts_by_version(KEY) == {1: 2, 2: 1}
+    again = client.post(BASE, data={"to_version": 2, "instance_id": waiting}).get_data(as_text=True)
+    assert 'data-result="refused"' in again and "The instance already runs on that version" in again
 
 
 def test_batch_moves_the_safe_ones_and_lists_the_refused_one(client, designer, instances):
