@@ -34,7 +34,10 @@ class HumanTask(Base):
     # Candidate key (the BPMN lane name, lower-cased); None = anyone may take it.
     lane: Mapped[str | None] = mapped_column(String(255))
     assignee_id: Mapped[int | None] = mapped_column(Integer)
-    # Form name inside the definition's forms ("qualify.json"); the schema is ProcessDefinition.forms[name].
+    # The definition whose BPMN declares the task: a called route map's own (pinned) definition for a task
+    # inside a call activity, else ``definition_id``. None on rows written before it was recorded.
+    spec_definition_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("process_definitions.id"))
+    # Form name inside the forms of the task's own definition (``form_definition_id``): "qualify.json".
     form_name: Mapped[str | None] = mapped_column(String(255))
     instructions: Mapped[str] = mapped_column(Text, default="")
     priority: Mapped[int] = mapped_column(Integer, default=1)
@@ -46,6 +49,11 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
+    def form_definition_id(self) -> int:
+        """The definition whose forms hold this task's form (the one that declares the task)."""
+        return self.spec_definition_id if self.spec_definition_id is not None else self.definition_id
+
+    @property
     def form_ref(self) -> str | None:
         """``"<definition id>/<form name>"``: where the form's JSON Schema lives."""
-        return f"{self.definition_id}/{self.form_name}" if self.form_name else None
+        return f"{self.form_definition_id}/{self.form_name}" if self.form_name else None

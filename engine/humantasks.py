@@ -44,7 +44,7 @@ def get_task(task_id: int) -> HumanTask:
 def task_form_schema(task_id: int) -> dict[str, Any] | None:
     """The JSON Schema of the task's form, or None when the task has no form."""
     row = get_task(task_id)
-    return form_for(row.definition_id, row.form_name) if row.form_name else None
+    return form_for(row.form_definition_id, row.form_name) if row.form_name else None
 
 
 def _lanes(lane_keys: Iterable[str]) -> set[str]:
@@ -149,7 +149,9 @@ def delegate(task_id: int, to_user_id: int, by: int) -> HumanTask:
 def validate_form_data(row: HumanTask, data: dict[str, Any], *, forms: dict[str, Any] | None = None) -> None:
     """Check ``data`` against the task's form schema; raises ``FormDataInvalid`` listing every field error.
 
-    ``forms`` is the definition's forms when the caller already read them (no query of its own then).
+    The form belongs to the definition that declares the task (``HumanTask.form_definition_id``: a called
+    route map's own for a task inside a call activity). ``forms`` is that definition's forms when the
+    caller already read them (no query of its own then).
     """
     if not isinstance(data, dict):
         raise FormDataInvalid([("", "form data must be an object")])
@@ -157,8 +159,8 @@ def validate_form_data(row: HumanTask, data: dict[str, Any], *, forms: dict[str,
         return
     schema = forms.get(row.form_name) if forms is not None else None
     if not isinstance(schema, dict):
-        schema = form_for(row.definition_id, row.form_name)  # raises FormNotFound
-    validator = form_validator(row.definition_id, row.form_name, schema)
+        schema = form_for(row.form_definition_id, row.form_name)  # raises FormNotFound
+    validator = form_validator(row.form_definition_id, row.form_name, schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         raise FormDataInvalid([("/".join(str(p) for p in e.absolute_path), e.message) for e in errors])

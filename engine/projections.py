@@ -24,6 +24,7 @@ from engine.db import db
 from engine.humantask_model import CANCELLED, OPEN, HumanTask
 from engine.instance_model import RUNNING
 from engine.runtime_specs import human_task_properties, sla_due_at
+from engine.spec_cache import spec_owners
 from engine.step_store import insert_human_tasks
 from engine.stepper import Step, element_of
 from engine.wait_models import MESSAGE, SIGNAL, EventSubscription, WaitingTimer
@@ -101,6 +102,7 @@ def _new_human_task(step: Step, task: Any) -> dict[str, Any]:
     return {
         "instance_id": step.instance.id,
         "definition_id": step.instance.definition_id,
+        "spec_definition_id": _declaring_definition(step, task),
         "business_key": step.instance.business_key,
         "spiff_task_id": str(task.id),
         "element_id": element_id,
@@ -114,6 +116,13 @@ def _new_human_task(step: Step, task: Any) -> dict[str, Any]:
         "created_at": step.now,
         "due_at": sla_due_at(props.get("sla"), step.now, step.calendar),
     }
+
+
+def _declaring_definition(step: Step, task: Any) -> int:
+    """The definition whose BPMN declares the task (a called route map's pinned definition, or the
+    instance's own): its forms hold the task's form."""
+    owners = spec_owners(step.instance.definition_id, step.definition_sha256)
+    return owners.get(task.workflow.spec.name, step.instance.definition_id)
 
 
 def _assignee(

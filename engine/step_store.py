@@ -13,7 +13,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import JSON, Table, bindparam, case, insert, inspect, null, select, type_coerce, update
+from sqlalchemy import (
+    JSON,
+    Table,
+    bindparam,
+    case,
+    func,
+    insert,
+    inspect,
+    null,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.calendar_service import default_calendar_columns
@@ -63,10 +76,14 @@ def _build_read_instance() -> Any:
 
 
 def _build_read_task() -> Any:
-    # The definition's forms only when the task has a form (server-side validation needs it).
-    forms = type_coerce(case((HumanTask.form_name.is_not(None), ProcessDefinition.forms), else_=null()), JSON)
+    # The forms of the definition declaring the task (a called map's own for a task inside a call
+    # activity), only when the task has a form: server-side validation needs it.
+    declaring = aliased(ProcessDefinition)
+    forms = type_coerce(case((HumanTask.form_name.is_not(None), declaring.forms), else_=null()), JSON)
     query = _instance_query().add_columns(HumanTask, forms)
     query = query.join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+    declaring_id = func.coalesce(HumanTask.spec_definition_id, ProcessInstance.definition_id)
+    query = query.join(declaring, declaring.id == declaring_id)
     return query.where(HumanTask.id == bindparam("task_id"))
 
 
@@ -115,8 +132,8 @@ def read_instance(instance_id: int) -> LoadedInstance:
 def read_task_and_instance(
     task_id: int,
 ) -> tuple[HumanTask, LoadedInstance, dict[str, Any] | None] | None:
-    """A human task row with its instance and, when the task has a form, the definition's forms (one
-    SELECT); None when there is no such task."""
+    """A human task row with its instance and, when the task has a form, the forms of the definition
+    declaring the task (one SELECT); None when there is no such task."""
     row = db.session.execute(_statement("read_task"), {"task_id": task_id}).first()
     if row is None:
         return None

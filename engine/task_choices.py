@@ -168,8 +168,9 @@ def choices_for_task(task: Any) -> list[TaskChoice]:
     """The choices after a human-task row (``engine.humantask_model.HumanTask``) of its definition version."""
     from engine.definitions import form_for, get_definition
 
-    definition = get_definition(task.definition_id)
-    schema = form_for(task.definition_id, task.form_name) if task.form_name else None
+    declaring_id = task.form_definition_id  # a called route map's own for a task inside a call activity
+    definition = get_definition(declaring_id)
+    schema = form_for(declaring_id, task.form_name) if task.form_name else None
     return choices_for_definition(definition.id, definition.bpmn_xml, task.element_id, schema)
 
 
