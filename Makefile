@@ -28,7 +28,7 @@ venv: $(VENV)/.stamp-run
 dev-venv: $(VENV)/.stamp-dev
 
 translations: venv
-	$(BIN)/pybabel compile -q -d webui/translations
+	$(BIN)/pybabel compile -d webui/translations > /dev/null
 
 run: venv translations
 	ROUTEMAP_DEMO=1 ROUTEMAP_DEV=1 $(BIN)/routemap init

@@ -56,7 +56,9 @@ def init_command(no_processes: bool) -> None:
 def demo_data_command() -> None:
     """Load a believable small company (idempotent)."""
     from webui import setup
+    from webui.jobs import run_jobs_inline
 
+    run_jobs_inline(current_app)
     for line in setup.load_demo():
         click.echo(line)
 

@@ -110,6 +110,12 @@ def init_app(app: Flask) -> None:
     app.extensions["routemap.dispatcher"] = dispatcher
 
 
+def run_jobs_inline(app: Flask) -> None:
+    """Run jobs in the calling thread from now on: one-shot commands (`routemap demo-data`) finish their
+    follow-up work before they exit, in order, instead of racing it in background threads."""
+    app.extensions["routemap.dispatcher"] = SyncDispatcher(app.extensions["celery"])
+
+
 class InProcessScheduler:
     """Runs ``engine.jobs.PERIODIC`` on their intervals in a daemon thread (no beat, no Redis)."""
 

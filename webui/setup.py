@@ -40,6 +40,7 @@ def deploy_shipped(processes_dir: Path) -> Iterator[str]:
 def load_demo() -> Iterator[str]:
     """The demo company: users for each role, clients, contacts, leads, deals, appeals and activities."""
     from crm.demo.demo_data import load_demo_data
+    from crm.demo.demo_processes import start_demo_processes
     from crm.processes import ensure_process_groups
 
     summary = load_demo_data()
@@ -48,3 +49,9 @@ def load_demo() -> Iterator[str]:
         yield f"Demo company loaded: {summary.users} users, {summary.clients} clients."
     else:
         yield "Demo data is already loaded."
+    started = start_demo_processes()
+    if started.interests or started.tickets:
+        yield (
+            f"Route maps started: {started.interests} sales, {started.tickets} appeals "
+            f"({started.steps_completed} steps completed as examples)."
+        )

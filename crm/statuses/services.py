@@ -188,8 +188,14 @@ def recalculate_all(
         )
         if not ids:
             break
-        changed += _recalculate_batch(ids, now, None, rules)
-        db.session.commit()
+        try:
+            changed += _recalculate_batch(ids, now, None, rules)
+            db.session.commit()
+        except IntegrityError:
+            # A single-client recalculation created a first state row meanwhile: redo this batch over it.
+            db.session.rollback()
+            changed += _recalculate_batch(ids, now, None, rules)
+            db.session.commit()
         processed += len(ids)
         last_id = ids[-1]
         if progress:
