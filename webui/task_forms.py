@@ -133,15 +133,33 @@ def build_form_class(
     return type("TaskForm", (GeneratedForm,), attrs)
 
 
+def _russian() -> bool:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "") == "ru"
+
+
 def _label(name: str, prop: dict[str, Any]) -> str:
+    """The field's title; forms may carry a Russian one as ``x-title-ru``."""
+    if _russian() and prop.get("x-title-ru"):
+        return str(prop["x-title-ru"])
     return str(prop.get("title") or name.replace("_", " ").capitalize())
+
+
+def _enum_names(prop: dict[str, Any]) -> list[Any]:
+    """Display names of the options: ``x-enum-titles`` (``-ru`` for Russian) or ``x-enumNames``/``enumNames``."""
+    for source in (prop, prop.get("items") or {}):
+        if _russian() and source.get("x-enum-titles-ru"):
+            return list(source["x-enum-titles-ru"])
+        for key in ("x-enum-titles", "x-enumNames", "enumNames"):
+            if source.get(key):
+                return list(source[key])
+    return []
 
 
 def _choices(prop: dict[str, Any]) -> list[SelectChoice]:
     values = prop.get("enum") or (prop.get("items") or {}).get("enum") or []
-    names = (
-        prop.get("x-enumNames") or prop.get("enumNames") or (prop.get("items") or {}).get("x-enumNames") or []
-    )
+    names = _enum_names(prop)
     return [SelectChoice(str(v), str(names[i]) if i < len(names) else str(v)) for i, v in enumerate(values)]
 
 
