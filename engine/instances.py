@@ -31,11 +31,14 @@ def start_instance(
     started_by: int | None = None,
     now: datetime | None = None,
     prepare: Callable[[Step], None] | None = None,
+    before_engine: Callable[[Step], None] | None = None,
 ) -> ProcessInstance:
     """Start the latest version of ``key`` (or exactly ``definition_id``) with initial ``data``; commits.
 
     Runs the engine until the instance waits (for a person, a timer, a message) or ends. ``prepare`` lets
-    the timer/message start machinery act on the fresh workflow before the first engine steps.
+    the timer/message start machinery act on the start event once it waits (after the first engine steps);
+    ``before_engine`` acts on the fresh workflow before any engine step (a timer start pins its start
+    event's schedule there, so SpiffWorkflow never replays past occurrences by its wall clock).
     """
     definition = _definition_to_start(key, definition_id)
     now = now or utcnow()
@@ -61,6 +64,8 @@ def start_instance(
             user_id=started_by,
             details={"key": definition.key, "version": definition.version},
         )
+        if before_engine is not None:
+            before_engine(step)
         advance(step)
         if prepare is not None:  # the start event now waits (timer/message start): let the caller act on it
             prepare(step)

@@ -8,7 +8,7 @@ create an instance when such a message/signal arrives. Only the newest version o
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
@@ -33,6 +33,7 @@ from engine.wait_models import MESSAGE, SIGNAL, StartTrigger
 
 TIMER = "timer"
 FAILED_START_RETRY = timedelta(minutes=5)
+_NEVER = datetime(9999, 1, 1, tzinfo=UTC)
 NONE = "none"
 
 
@@ -136,6 +137,7 @@ def fire_due_start_triggers(now: datetime, limit: int = 100) -> int:
             start_instance(
                 definition_id=definition_id,
                 now=now,
+                before_engine=functools.partial(pin_start_timer, element_id=element_id),
                 prepare=functools.partial(fire_start_timer, element_id=element_id),
             )
         except Exception:  # a broken start must not block the schedule: try this occurrence again later
@@ -153,18 +155,39 @@ def fire_due_start_triggers(now: datetime, limit: int = 100) -> int:
 
 
 def _reschedule(trigger: StartTrigger, now: datetime) -> None:
-    """Plan the next occurrence after ``now``: occurrences missed while no scheduler ran are skipped (and
-    count against the cycle's repetitions), never replayed in a burst."""
-    while True:
-        if trigger.cycles_left is not None and trigger.cycles_left > 0:
-            trigger.cycles_left -= 1
-        if trigger.cycles_left == 0 or not trigger.period_seconds:
+    """Plan the next occurrence after ``now``, the one being started counted: occurrences missed while no
+    scheduler ran (a start date in the past, a stopped scheduler) are skipped and count against the
+    cycle's repetitions, never replayed in a burst. Arithmetic, so a start years back costs nothing."""
+    if trigger.cycles_left is not None and trigger.cycles_left > 0:
+        trigger.cycles_left -= 1
+    if trigger.cycles_left == 0 or not trigger.period_seconds or trigger.next_due_at is None:
+        trigger.active = False
+        return
+    period = timedelta(seconds=trigger.period_seconds)
+    missed = max(0, (now - trigger.next_due_at) // period)  # occurrences after this one, already past
+    if trigger.cycles_left is not None and trigger.cycles_left > 0:
+        if missed >= trigger.cycles_left:
+            trigger.cycles_left = 0
             trigger.active = False
             return
-        assert trigger.next_due_at is not None
-        trigger.next_due_at += timedelta(seconds=trigger.period_seconds)
-        if trigger.next_due_at > now:
-            return
+        trigger.cycles_left -= missed
+    trigger.next_due_at += (missed + 1) * period
+
+
+def pin_start_timer(step: Step, element_id: str | None) -> None:
+    """Before the fresh workflow's first engine step: make its cycle start event wait for the scheduler.
+
+    Left alone, SpiffWorkflow evaluates the cycle itself and, for a start date in the past
+    (``R/2024-01-01T09:00/P1D``), spawns one occurrence per engine round by its wall clock: hundreds of
+    tasks in one instance. The trigger row owns the schedule, so the instance's start event gets exactly
+    one repetition that never comes due by itself; ``fire_start_timer`` then fires it once.
+    """
+    for task in step.workflow.get_tasks():
+        spec = task.task_spec
+        if getattr(spec, "bpmn_id", None) != element_id or not isinstance(spec, StartEvent):
+            continue
+        if isinstance(spec.event_definition, CycleTimerEventDefinition):
+            task._set_internal_data(event_value={"cycles": 1, "next": _NEVER.isoformat(), "duration": 0.0})
 
 
 def fire_start_timer(step: Step, element_id: str | None) -> None:

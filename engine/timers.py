@@ -27,11 +27,13 @@ FAILED_TIMER_RETRY = timedelta(minutes=5)
 _LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def force_fire(task: Any) -> None:
+def force_fire(task: Any, *, now: datetime | None = None) -> None:
     """Make a waiting timer task fire now, whatever SpiffWorkflow's wall clock says (our projection decided).
 
     Duration/date timers are marked fired. A cycle spawns its next branch and keeps its own schedule: the
-    next occurrence is the previous planned one plus the period, not "now plus the period".
+    next occurrence is the previous planned one plus the period, not "now plus the period". Given ``now``,
+    occurrences already past then (missed while no scheduler ran) are skipped and count against the
+    cycle's repetitions: a cycle fires at most once per firing, never a burst of catch-up branches.
     """
     definition = task.task_spec.event_definition
     if isinstance(definition, MultipleEventDefinition):  # event-based gateway: its timer branch wins
@@ -50,12 +52,29 @@ def force_fire(task: Any) -> None:
             after = task._get_internal_data("event_value")
             if isinstance(after, dict) and "next" in after:
                 after["next"] = (planned + timedelta(seconds=after["duration"])).isoformat()
+                if now is not None:
+                    skip_missed_occurrences(after, now)
                 if after.get("cycles") == 0:  # that was the last repetition: let the task finish
                     task.task_spec._update(task)
                     task.task_spec._update(task)
             return
     task._set_internal_data(event_fired=True)
     task.task_spec._update(task)
+
+
+def skip_missed_occurrences(event_value: dict[str, Any], now: datetime) -> None:
+    """Move a cycle's ``next`` past ``now`` by whole periods; each skipped occurrence uses one repetition
+    (``cycles`` < 0 means unbounded). Arithmetic, not a loop: ``R/2000-01-01/PT1M`` skips in one go."""
+    period = timedelta(seconds=event_value.get("duration") or 0)
+    planned = datetime.fromisoformat(event_value["next"])
+    cycles = event_value.get("cycles", -1)
+    if period <= timedelta(0) or planned > now or cycles == 0:
+        return
+    missed = (now - planned) // period + 1
+    if cycles > 0:
+        missed = min(missed, cycles)
+        event_value["cycles"] = cycles - missed
+    event_value["next"] = (planned + missed * period).isoformat()
 
 
 def fire_timer_in_step(step: Step, spiff_task_id: str, *, due_at: datetime | None = None) -> bool:
@@ -71,7 +90,7 @@ def fire_timer_in_step(step: Step, spiff_task_id: str, *, due_at: datetime | Non
         element_name=name,
         details={"due_at": due_at.isoformat() if due_at else None, "by": "scheduler"},
     )
-    force_fire(task)
+    force_fire(task, now=step.now)
     return True
 
 

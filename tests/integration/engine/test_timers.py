@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask
-from runtime_support import deploy_fixture, events_of
+from runtime_support import FIXTURES, deploy_fixture, events_of
 from sqlalchemy import func, select
 
 from engine import events as ev
@@ -16,7 +16,7 @@ from engine.instance_model import ProcessInstance
 from engine.instances import resume_instance, start_instance, suspend_instance
 from engine.task_queries import tasks_for_instance
 from engine.timers import fire_due_timers
-from engine.wait_models import WaitingTimer
+from engine.wait_models import StartTrigger, WaitingTimer
 
 
 def _timers(instance_id: int) -> list[tuple[str, object]]:
@@ -93,3 +93,43 @@ def test_timer_start_event_creates_instances_on_schedule(any_app: Flask) -> None
     for instance in instances:
         assert [t.element_id for t in tasks_for_instance(instance.id)] == ["Review"]
         assert _timers(instance.id) == []
+
+
+def test_timer_start_with_a_past_start_date_fires_once_then_on_schedule(any_app: Flask) -> None:
+    daily_since_2024 = (FIXTURES / "rt_timer_start.bpmn").read_text(encoding="utf-8")
+    daily_since_2024 = daily_since_2024.replace('"R3/PT1H"', "'R/2024-01-01T09:00:00+00:00/P1D'")
+    definition = deploy_fixture("rt_timer_start", text=daily_since_2024)
+    t0 = utcnow()
+    instances = select(ProcessInstance.id).where(ProcessInstance.definition_id == definition.id)
+    # Hundreds of daily occurrences passed while no scheduler ran: one start, not one per missed day.
+    assert fire_due_timers(now=t0) == 1
+    assert fire_due_timers(now=t0 + timedelta(minutes=1)) == 0
+    [first] = db.session.scalars(instances).all()
+    assert [t.element_id for t in tasks_for_instance(first)] == ["Review"]  # one occurrence in it, too
+    assert _timers(first) == []
+    trigger = db.session.scalars(
+        select(StartTrigger).where(StartTrigger.definition_id == definition.id)
+    ).one()
+    next_due = trigger.next_due_at
+    assert next_due is not None and t0 < next_due <= t0 + timedelta(days=1)
+    assert (next_due.hour, next_due.minute) == (9, 0)  # the schedule's own time of day, not "now + 1 day"
+    # A scheduler stopped for a week: the next tick starts one instance and plans the next future 09:00.
+    assert fire_due_timers(now=next_due + timedelta(days=7, minutes=5)) == 1
+    assert len(db.session.scalars(instances).all()) == 2
+    db.session.refresh(trigger)
+    assert trigger.next_due_at == next_due + timedelta(days=8) and trigger.active
+    for instance_id in db.session.scalars(instances):
+        assert [t.element_id for t in tasks_for_instance(instance_id)] == ["Review"]
+
+
+def test_boundary_cycle_skips_repetitions_missed_while_no_scheduler_ran(any_app: Flask) -> None:
+    deploy_fixture("rt_timers")
+    t0 = utcnow()
+    instance = start_instance("rt_timers", now=t0)
+    remind_due = dict(_timers(instance.id))["Remind"]
+    # R2/PT10M, first due at +10 min; the scheduler comes back at +25 min: the first repetition fires, the
+    # second (+20 min) was missed and is not replayed on the next tick.
+    assert fire_due_timers(now=remind_due + timedelta(minutes=15)) == 1
+    assert "Remind" not in dict(_timers(instance.id))
+    assert [e.element_id for e in events_of(instance.id, ev.TIMER_FIRED)] == ["Remind"]
+    assert fire_due_timers(now=remind_due + timedelta(minutes=16)) == 0
