@@ -2,16 +2,21 @@
 administrator (SPEC §1.9).
 
 Every trigger map starts by calling the ``triggers/settings`` operation with its key; the answer (``enabled``,
-``params`` and, for scheduled triggers, ``due_today``) drives its first gateway, so switching a trigger off or
-changing a parameter takes effect at the next start without deploying anything. Scheduled triggers run daily
-and honour ``periodicity`` (``day`` or ``week`` + ``weekday``) and ``respect_calendar`` (defer a run that falls
-outside working time to the next working day at ``run_at``, SPEC §1.9 #30).
+``params`` and, for scheduled triggers, ``due_today``, ``runs_at`` and ``wait``) drives its first gateways, so
+switching a trigger off or changing a parameter takes effect at the next start without deploying anything.
+
+Scheduled triggers: the map's timer ticks once a day at 00:00 company time (``'R/' + next_time_of_day('00:00')
++ '/P1D'``; a timer cycle is fixed when the scheduler registers it and cannot read these settings). Each tick
+stands for one day; the map then waits until ``run_at`` of that day (:func:`scheduled_run`), so *Run at* is
+the run time and a changed value applies from the next day. ``periodicity`` is ``day`` or ``week`` +
+``weekday``; with ``respect_calendar`` a run that falls on a day off moves to the next working day at
+``run_at`` (SPEC §1.9 #30). A tick that comes late (the scheduler was down) runs at once if ``run_at`` passed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import jsonschema
@@ -20,6 +25,7 @@ from sqlalchemy import select
 from crm.accounts.models import ADMINISTRATOR, User
 from crm.errors import AccessDenied, NotFound, ValidationFailed
 from crm.processes_models import TriggerSetting
+from engine.calendar import WorkCalendar, parse_time_of_day
 from engine.calendar_service import get_default_calendar
 from engine.db import db
 
@@ -132,12 +138,49 @@ def configure_trigger(
     return trigger_state(key)
 
 
+@dataclass(frozen=True)
+class ScheduledRun:
+    """What one daily tick of a scheduled trigger does: the day it stands for, whether the trigger runs that
+    day (a weekly one only on its weekday) and when (``run_at``, or the next working day at ``run_at``)."""
+
+    day: date
+    due: bool
+    runs_at: datetime
+    deferred: bool  # moved off a day off by the work calendar
+
+
+TICK_EARLY_MARGIN = timedelta(hours=3)
+
+
+def tick_day(calendar: WorkCalendar, tick: datetime) -> date:
+    """The company-zone day a daily 00:00 tick stands for: its own date, or the next one for a tick in the
+    last 3 hours before midnight (a 24-hour period drifts an hour early after a clock change), so a tick
+    that comes late — even by most of a day, the scheduler being down — still counts for its day."""
+    return (tick.astimezone(calendar.zone) + TICK_EARLY_MARGIN).date()
+
+
+def scheduled_run(params: dict[str, Any], calendar: WorkCalendar, tick: datetime) -> ScheduledRun:
+    """The run of a scheduled trigger with ``params`` for the daily tick at ``tick`` (one rule for the maps
+    and the administrators' preview)."""
+    day = tick_day(calendar, tick)
+    due = params.get("periodicity") != "week" or day.isoweekday() == int(params.get("weekday") or 1)
+    run_at = parse_time_of_day("run_at", params.get("run_at") or _SCHEDULE_DEFAULTS["run_at"])
+    runs_at = datetime.combine(day, run_at, tzinfo=calendar.zone)
+    deferred = bool(params.get("respect_calendar")) and not calendar.is_working_day(day)
+    if deferred:
+        runs_at = calendar.next_working_day_at(runs_at, run_at)
+    return ScheduledRun(day, due, runs_at, deferred)
+
+
 def settings_for_run(key: str, as_of: str | None = None) -> dict[str, Any]:
-    """What a trigger map reads at its start: ``enabled``, ``params`` and ``due_today`` (for scheduled
-    triggers: the run at ``as_of`` falls on the configured weekday, always true for a daily trigger)."""
+    """What a trigger map reads at its start: ``enabled`` and ``params``; for a scheduled trigger started at
+    ``as_of`` also ``due_today`` (always true for a daily trigger, the weekday for a weekly one), ``runs_at``
+    (ISO: ``run_at`` of the tick's day, or the next working day's with ``respect_calendar``) and ``wait``
+    (``runs_at`` is still ahead: the map waits for it; else it runs at once)."""
     state = trigger_state(key)
-    due_today = True
-    if as_of and state.params.get("periodicity") == "week":
-        moment = datetime.fromisoformat(as_of).astimezone(get_default_calendar().zone)
-        due_today = moment.isoweekday() == int(state.params.get("weekday", 1))
-    return {"enabled": state.enabled, "params": state.params, "due_today": due_today}
+    answer: dict[str, Any] = {"enabled": state.enabled, "params": state.params, "due_today": True}
+    if as_of and "run_at" in state.params:
+        started = datetime.fromisoformat(as_of)
+        run = scheduled_run(state.params, get_default_calendar(), started)
+        answer.update(due_today=run.due, runs_at=run.runs_at.isoformat(), wait=run.runs_at > started)
+    return answer

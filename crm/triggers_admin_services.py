@@ -2,11 +2,11 @@
 deployed route map and last run, saving the edit form (text fields → typed parameters), and the "how it
 behaves" preview — the next firing times of a scheduled trigger, worked out exactly as its route map does.
 
-A scheduled trigger map is started by a daily timer (the engine's ``start_triggers`` row holds the next tick).
-At each tick it reads its settings: switched off, or a weekly trigger on another weekday, ends at once; with
-*Follow the work calendar* a tick outside working time waits for ``run_at`` on the next working day
-(``next_working_day(run_at)``); otherwise it runs at the tick. :func:`next_firings` is that rule as a pure
-function.
+A scheduled trigger map is started by a daily timer at 00:00 company time (the engine's ``start_triggers`` row
+holds the next tick). At each tick it reads its settings: switched off, or a weekly trigger on another weekday,
+ends at once; otherwise it waits until ``run_at`` of the tick's day — with *Follow the work calendar*, a day
+off moves the run to the next working day at ``run_at`` (``crm.triggers.scheduled_run``). :func:`next_firings`
+applies that rule to the coming ticks.
 """
 
 from __future__ import annotations
@@ -20,7 +20,14 @@ from sqlalchemy import func, select
 
 from crm.accounts.models import User
 from crm.errors import ValidationFailed
-from crm.triggers import Trigger, TriggerState, configure_trigger, list_triggers, trigger_state
+from crm.triggers import (
+    Trigger,
+    TriggerState,
+    configure_trigger,
+    list_triggers,
+    scheduled_run,
+    trigger_state,
+)
 from engine.calendar import WorkCalendar, parse_time_of_day
 from engine.calendar_service import get_default_calendar
 from engine.calendar_sla import parse_sla_spec, sla_due
@@ -63,14 +70,12 @@ class TriggerOverview:
 
 @dataclass(frozen=True)
 class Firing:
-    """One run of a scheduled trigger: the daily tick that started it and when it really does its work."""
+    """One run of a scheduled trigger: the daily tick that started it, when it really does its work, and
+    whether the work calendar moved it off a day off."""
 
     tick: datetime
     runs_at: datetime
-
-    @property
-    def deferred(self) -> bool:
-        return self.runs_at != self.tick
+    deferred: bool = False
 
 
 def is_scheduled(trigger: Trigger) -> bool:
@@ -172,25 +177,26 @@ def next_firings(
     *,
     period: timedelta = DAY,
     count: int = 3,
+    not_before: datetime | None = None,
 ) -> list[Firing]:
     """The next ``count`` runs of a scheduled trigger whose daily timer ticks at ``first_tick`` + k·``period``.
 
-    The rule of the shipped trigger maps: a weekly trigger runs only on ticks on its ``weekday`` (1 = Monday,
-    in the calendar's zone); with ``respect_calendar`` a tick outside working time runs at ``run_at`` on the
-    next working day, otherwise at the tick. Sorted by when they run (deferred runs may share a time).
+    The rule of the shipped trigger maps (``crm.triggers.scheduled_run``): each tick stands for its day; a
+    weekly trigger runs only on its ``weekday`` (1 = Monday, in the calendar's zone); the run is at ``run_at``
+    that day, or — with ``respect_calendar`` and a day off — at ``run_at`` on the next working day; a tick
+    later than ``run_at`` runs at the tick. Runs before ``not_before`` are left out. Sorted by when they run
+    (deferred runs may share a time).
     """
-    weekly = params.get("periodicity") == "week"
-    weekday = int(params.get("weekday") or 1)
-    respect = bool(params.get("respect_calendar"))
-    run_at = parse_time_of_day("run_at", params.get("run_at") or "09:00")
+    parse_time_of_day("run_at", params.get("run_at") or "10:00")  # a clear error for a broken value
     firings: list[Firing] = []
     tick = first_tick
     for _ in range(_SEARCH_TICKS):
-        if not weekly or tick.astimezone(calendar.zone).isoweekday() == weekday:
-            runs_at = tick
-            if respect and not calendar.is_working(tick):
-                runs_at = calendar.next_working_day_at(tick, run_at)
-            firings.append(Firing(tick.astimezone(calendar.zone), runs_at.astimezone(calendar.zone)))
+        run = scheduled_run(dict(params), calendar, tick)
+        if run.due and (not_before is None or max(run.runs_at, tick) >= not_before):
+            runs_at = max(run.runs_at, tick)
+            firings.append(
+                Firing(tick.astimezone(calendar.zone), runs_at.astimezone(calendar.zone), run.deferred)
+            )
         tick += period
         # a later tick never runs before itself: once ``count`` runs come before it, the list is final
         if sum(1 for f in firings if f.runs_at <= tick) >= count:
@@ -223,6 +229,11 @@ def schedule_anchor(process_key: str) -> tuple[datetime, timedelta] | None:
     return row[0][0], timedelta(seconds=row[0][1] or DAY.total_seconds())
 
 
+def _next_midnight(calendar: WorkCalendar, moment: datetime) -> datetime:
+    local = moment.astimezone(calendar.zone)
+    return datetime.combine(local.date() + DAY, datetime.min.time(), tzinfo=calendar.zone)
+
+
 def trigger_preview(state: TriggerState, start: datetime) -> Preview:
     """What trigger ``state`` does from ``start`` on, by the default work calendar: the next three runs of a
     scheduled trigger (from the engine's registered timer, else as the first scheduler tick at ``start``
@@ -236,9 +247,11 @@ def trigger_preview(state: TriggerState, start: datetime) -> Preview:
         if not is_scheduled(trigger):
             return Preview(start, False, [])
         anchor = schedule_anchor(trigger.process_key)
-        first, period = anchor if anchor else (start + DAY, DAY)
-        if first < start:  # overdue or a preview from a later date: the next tick on the same grid
-            first += period * -((first - start) // period)
-        return Preview(start, anchor is not None, next_firings(state.params, calendar, first, period=period))
+        # Not registered yet: the first scheduler tick will register the next midnight (company time).
+        first, period = anchor if anchor else (_next_midnight(calendar, start), DAY)
+        if first < start:  # a preview from a later date: the last tick on the same grid, whose run may be
+            first += period * ((start - first) // period)  # still ahead (00:00 tick, 10:00 run)
+        firings = next_firings(state.params, calendar, first, period=period, not_before=start)
+        return Preview(start, anchor is not None, firings)
     except (CalendarInvalid, ValueError) as exc:
         return Preview(start, False, [], error=str(exc).split(": ", 1)[-1])

@@ -129,7 +129,8 @@ def business_helpers(calendar: WorkCalendar, now_fn: Callable[[], datetime]) -> 
 
     ``working_time("PT8H")`` (now + 8 working hours, usable as a timeDate timer), ``next_working_day("10:00")``,
     ``working_days(3)``, ``add_working(start_iso, "PT4H")``, ``working_hours_between(a_iso, b_iso)`` (float),
-    ``is_working_time(at_iso=None)``.
+    ``is_working_time(at_iso=None)``, ``next_time_of_day("00:00")`` (the next such local time after now, any
+    day: anchors a daily cycle, ``'R/' + next_time_of_day('00:00') + '/P1D'``).
     """
 
     def working_time(duration: str) -> str:
@@ -153,7 +154,17 @@ def business_helpers(calendar: WorkCalendar, now_fn: Callable[[], datetime]) -> 
     def is_working_time(at: str | None = None) -> bool:
         return calendar.is_working(now_fn() if at is None else _parse_instant("at", at))
 
+    def next_time_of_day(at: str = "00:00") -> str:
+        now = now_fn()
+        _parse_instant("now", now)
+        local = now.astimezone(calendar.zone)
+        moment = datetime.combine(local.date(), parse_time_of_day("at", at), tzinfo=calendar.zone)
+        if moment <= now:
+            moment = datetime.combine(local.date() + timedelta(days=1), moment.timetz())
+        return moment.isoformat()
+
     return {
+        "next_time_of_day": next_time_of_day,
         "working_time": working_time,
         "next_working_day": next_working_day,
         "working_days": working_days,

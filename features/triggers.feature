@@ -1,7 +1,7 @@
 Feature: Trigger library
   Small route maps started by a letter, a payment, a request or the daily schedule. An administrator switches
-  each one on and sets its parameters; a switched-off trigger does nothing. Scheduled triggers can follow the
-  work calendar: a run that falls on a day off waits for the next working day.
+  each one on and sets its parameters; a switched-off trigger does nothing. A scheduled trigger runs at its
+  "Run at" time and can follow the work calendar: a run that falls on a day off waits for the next working day.
 
   Background:
     Given the shipped route maps are deployed
@@ -55,6 +55,20 @@ Feature: Trigger library
     And the interest was lost 90 days before Friday
     And the daily schedule started on Thursday at 10:00
     When it is Friday 10:00
+    Then Mary has a new interest "Repeat: Office furniture" for the client
+
+  Scenario: A scheduled trigger runs at its "Run at" time, not when the schedule ticks
+    Given the trigger "recreate_lost" is switched on with
+      | days_after_loss  | 90    |
+      | respect_calendar | false |
+      | run_at           | 15:30 |
+    And the interest was lost 90 days before Friday
+    And the daily schedule started on Thursday at 10:00
+    When it is Friday 00:05
+    Then no repeat interest was opened
+    When it is Friday 15:29
+    Then no repeat interest was opened
+    When it is Friday 15:30
     Then Mary has a new interest "Repeat: Office furniture" for the client
 
   Scenario: A weekly trigger runs only on its weekday

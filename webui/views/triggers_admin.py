@@ -64,13 +64,12 @@ def params_summary(state: TriggerState) -> str:
         parts.append(f"{_(field.get('title', name))}: {value if len(value) <= 40 else value[:39] + '…'}")
     if is_scheduled(state.trigger):
         if params.get("periodicity") == "week":
-            schedule = _("weekly on %(day)s", day=_weekday_names().get(int(params.get("weekday") or 1), "?"))
+            day = _weekday_names().get(int(params.get("weekday") or 1), "?")
+            schedule = _("weekly on %(day)s at %(time)s", day=day, time=params.get("run_at"))
         else:
-            schedule = _("daily")
+            schedule = _("daily at %(time)s", time=params.get("run_at"))
         if params.get("respect_calendar"):
-            schedule += ", " + _(
-                "by the work calendar (deferred runs at %(time)s)", time=params.get("run_at")
-            )
+            schedule += ", " + _("by the work calendar (a day off moves to the next working day)")
         parts.append(schedule)
     return " · ".join(parts) or _("no parameters")
 

@@ -39,7 +39,7 @@ def admin(client):
 @pytest.fixture
 def deployed(any_app):
     """The two scheduled trigger maps and answer_eta deployed; the scheduler registered the daily timers on
-    Wednesday 10:00, so they tick every day at 10:00 from Thursday on."""
+    Wednesday 10:00, so they tick every day at 00:00 from Thursday on (each run then waits for "Run at")."""
     deploy_path([PROCESSES / f"trigger_{k}.bpmn" for k in ("expert_mailing", "recreate_lost", "answer_eta")])
     sync_start_triggers(now=WEDNESDAY_10)
 
@@ -70,7 +70,7 @@ def test_the_list_shows_what_starts_each_trigger_its_map_version_and_last_start(
     assert "Timer" in rows["recreate_lost"] and "every day" in rows["recreate_lost"]
     assert "version 1" in rows["recreate_lost"] and "not deployed" in rows["payment_received"]
     assert (
-        "Days after the loss: 90 · daily, by the work calendar (deferred runs at 10:00)"
+        "Days after the loss: 90 · daily at 10:00, by the work calendar (a day off moves to the next working day)"
         in rows["recreate_lost"]
     )
     assert "Starts: 1" in rows["recreate_lost"] and "never" in rows["answer_eta"]
@@ -141,12 +141,14 @@ def test_preview_defers_the_holiday_and_the_weekend_by_the_work_calendar(admin, 
     configure_trigger(None, "expert_mailing", enabled=True, params={"run_at": "11:30"})
     page = admin.get("/admin/triggers/expert_mailing?from=2026-06-11T09:00").get_data(as_text=True)
     assert firings(page) == [
-        "Thursday 2026-06-11 10:00",  # the daily tick, in working time
-        "Monday 2026-06-15 10:00",  # Monday's own tick
-        "Monday 2026-06-15 11:30",  # Friday's tick: Russia Day → next working day at run_at
+        "Thursday 2026-06-11 11:30",  # Thursday's run at run_at (its tick at 00:00 came before the preview)
+        "Monday 2026-06-15 11:30",  # Friday: Russia Day → the next working day at run_at
+        "Monday 2026-06-15 11:30",  # Saturday, likewise
     ]
-    assert "deferred from Friday 2026-06-12 10:00" in page
-    assert "The daily timer of the deployed route map ticks" in page
+    assert "moved from Friday 2026-06-12: a day off" in page
+    assert "The daily timer of the deployed route map ticks at 00:00" in page
+    page = admin.get("/admin/triggers/expert_mailing?from=2026-06-11T11:31").get_data(as_text=True)
+    assert firings(page)[0] == "Monday 2026-06-15 11:30"  # Thursday's run is over
 
 
 def test_preview_without_the_calendar_and_weekly(admin, deployed):
@@ -167,7 +169,7 @@ def test_preview_without_the_calendar_and_weekly(admin, deployed):
 def test_preview_before_the_scheduler_registered_the_timer_counts_from_the_moment_shown(admin):
     page = admin.get("/admin/triggers/recreate_lost?from=2026-06-10T14:00").get_data(as_text=True)
     assert firings(page) == [
-        "Thursday 2026-06-11 14:00",
+        "Thursday 2026-06-11 10:00",  # registered at the next 00:00, then waits for run_at
         "Monday 2026-06-15 10:00",
         "Monday 2026-06-15 10:00",
     ]

@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crm.errors import ValidationFailed
-from crm.triggers import TRIGGERS
+from crm.triggers import TRIGGERS, scheduled_run
 from crm.triggers_admin_services import form_to_params, next_firings
 from engine.calendar import WorkCalendar
 
 MSK = ZoneInfo("Europe/Moscow")
 CAL = WorkCalendar.default()
-THURSDAY_10 = datetime(2026, 6, 11, 10, 0, tzinfo=MSK)
+THURSDAY_0 = datetime(2026, 6, 11, 0, 0, tzinfo=MSK)  # the daily timer ticks at 00:00
 
 
 def at(day: int, hh: int, mm: int = 0) -> datetime:
@@ -24,38 +24,49 @@ def params(**over):
     return {"periodicity": "day", "weekday": 1, "respect_calendar": True, "run_at": "11:30", **over}
 
 
-def test_daily_following_the_calendar_defers_the_holiday_and_the_weekend_to_monday_run_at():
-    firings = next_firings(params(), CAL, THURSDAY_10, count=5)
+def test_daily_runs_at_run_at_and_the_calendar_moves_the_holiday_and_the_weekend_to_monday():
+    firings = next_firings(params(), CAL, THURSDAY_0, count=5)
     assert [(f.tick.day, f.runs_at) for f in firings] == [
-        (11, at(11, 10)),  # Thursday: working time, runs at the tick
-        (15, at(15, 10)),  # Monday's own tick
+        (11, at(11, 11, 30)),  # Thursday: a working day, runs at run_at (not at the 00:00 tick)
         (12, at(15, 11, 30)),  # Friday 12 June, Russia Day → Monday at run_at
         (13, at(15, 11, 30)),  # Saturday
         (14, at(15, 11, 30)),  # Sunday
+        (15, at(15, 11, 30)),  # Monday's own tick
     ]
-    assert [f.deferred for f in firings] == [False, False, True, True, True]
+    assert [f.deferred for f in firings] == [False, True, True, True, False]
 
 
-def test_without_the_calendar_every_tick_runs_on_time():
-    firings = next_firings(params(respect_calendar=False), CAL, THURSDAY_10)
-    assert [f.runs_at for f in firings] == [at(11, 10), at(12, 10), at(13, 10)]
+def test_without_the_calendar_every_day_runs_at_run_at():
+    firings = next_firings(params(respect_calendar=False), CAL, THURSDAY_0)
+    assert [f.runs_at for f in firings] == [at(11, 11, 30), at(12, 11, 30), at(13, 11, 30)]
+    assert not any(f.deferred for f in firings)
 
 
 def test_weekly_runs_only_on_its_weekday_and_a_saturday_moves_to_monday():
-    firings = next_firings(params(periodicity="week", weekday=6), CAL, THURSDAY_10)
+    firings = next_firings(params(periodicity="week", weekday=6), CAL, THURSDAY_0)
     assert [f.runs_at for f in firings] == [at(15, 11, 30), at(22, 11, 30), at(29, 11, 30)]
     assert [f.tick.isoweekday() for f in firings] == [6, 6, 6]
 
 
-def test_a_tick_outside_working_hours_waits_for_the_next_working_day():
-    early = datetime(2026, 6, 9, 7, 0, tzinfo=MSK)  # Tuesday 07:00, before the working day starts
-    firings = next_firings(params(run_at="09:15"), CAL, early, count=1)
-    assert firings[0].runs_at == datetime(2026, 6, 10, 9, 15, tzinfo=MSK)
+def test_run_at_is_the_run_time_even_before_the_working_day_starts():
+    firings = next_firings(params(run_at="07:15"), CAL, at(9, 0), count=1)  # Tuesday, work starts at 09:00
+    assert firings[0].runs_at == at(9, 7, 15) and not firings[0].deferred
+
+
+def test_a_late_tick_runs_at_once_when_run_at_has_passed():
+    firings = next_firings(params(), CAL, at(11, 14, 0), count=1)  # the scheduler was down until 14:00
+    assert firings[0].runs_at == at(11, 14, 0)
+
+
+def test_a_tick_drifting_around_midnight_counts_for_its_own_day():
+    before_midnight = at(10, 23, 0)  # a clock change moved the 00:00 tick of Thursday 11 an hour back
+    run = scheduled_run(params(), CAL, before_midnight)
+    assert run.day == at(11, 0).date() and run.runs_at == at(11, 11, 30)
 
 
 def test_the_period_of_the_timer_is_honoured():
-    firings = next_firings(params(respect_calendar=False), CAL, THURSDAY_10, period=timedelta(hours=12))
-    assert [f.runs_at for f in firings] == [at(11, 10), at(11, 22), at(12, 10)]
+    firings = next_firings(params(respect_calendar=False), CAL, THURSDAY_0, period=timedelta(days=2))
+    assert [f.runs_at for f in firings] == [at(11, 11, 30), at(13, 11, 30), at(15, 11, 30)]
 
 
 def test_form_fields_become_typed_parameters():

@@ -99,3 +99,20 @@ def test_timer_expressions_in_the_sandbox_use_the_calendar() -> None:
         "due": "2025-03-17T12:00:00+03:00",
         "in_hours": True,
     }
+
+
+def test_next_time_of_day_is_the_next_such_local_time_after_now() -> None:
+    helpers = business_helpers(CALENDAR, lambda: FRIDAY_5PM)
+    assert helpers["next_time_of_day"]("18:30") == "2025-03-14T18:30:00+03:00"  # later today
+    assert helpers["next_time_of_day"]("09:00") == "2025-03-15T09:00:00+03:00"  # passed: tomorrow, any day
+    assert helpers["next_time_of_day"]("17:00") == "2025-03-15T17:00:00+03:00"  # now itself is not next
+    assert helpers["next_time_of_day"]() == "2025-03-15T00:00:00+03:00"
+    late_utc = datetime(2025, 3, 14, 22, 0, tzinfo=ZoneInfo("UTC"))  # already Saturday 01:00 in Moscow
+    assert business_helpers(CALENDAR, lambda: late_utc)["next_time_of_day"]("00:00") == (
+        "2025-03-16T00:00:00+03:00"
+    )
+    with pytest.raises(CalendarInvalid, match="not a time of day"):
+        helpers["next_time_of_day"]("9 am")
+    engine = make_script_engine(CALENDAR, now_fn=lambda: FRIDAY_5PM)
+    cycle = engine.environment.evaluate("'R/' + next_time_of_day('00:00') + '/P1D'", {})
+    assert cycle == "R/2025-03-15T00:00:00+03:00/P1D"
