@@ -135,6 +135,23 @@ def record_events(
     Each event is a dict with ``kind`` and optionally ``element_id``, ``element_name``, ``task_id``,
     ``user_id`` and ``details``; returns how many were written.
     """
+    rows = event_rows(
+        events, instance_id=instance_id, definition_id=definition_id, business_key=business_key, at=at
+    )
+    if rows:
+        db.session.connection().execute(_INSERT_EVENTS, rows)
+    return len(rows)
+
+
+def event_rows(
+    events: Iterable[dict[str, Any]],
+    *,
+    instance_id: int,
+    definition_id: int,
+    business_key: str | None,
+    at: datetime,
+) -> list[dict[str, Any]]:
+    """The ``process_events`` rows ``record_events`` writes (kinds checked), for a caller that inserts them."""
     rows = []
     for event in events:
         kind = event["kind"]
@@ -154,9 +171,7 @@ def record_events(
                 "details": event.get("details") or {},
             }
         )
-    if rows:
-        db.session.connection().execute(_INSERT_EVENTS, rows)
-    return len(rows)
+    return rows
 
 
 def events_for_business_keys(

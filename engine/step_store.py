@@ -6,10 +6,15 @@ It then writes one versioned ``UPDATE`` of the instance (0 rows -> someone else 
 ``UPDATE`` of the completed task, one multi-row ``INSERT ... RETURNING`` of new human tasks and one
 multi-row ``INSERT`` of events, and commits. Writes are Core statements; the ORM objects the caller holds
 are told the new values (``set_committed_value``) so they stay loaded and never flush a second time.
+
+On PostgreSQL (psycopg 3) the round trips are cut with pipeline mode on the session's own connection (same
+transaction): the two UPDATEs travel together (``write_step_rows``), and so do the event INSERT and the
+COMMIT (``insert_and_commit``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -140,17 +145,33 @@ def read_task_and_instance(
     return row[4], LoadedInstance(row[0], row[1], row[2], row[3]), row[5]
 
 
-def write_instance(instance: ProcessInstance) -> bool:
-    """The versioned UPDATE of the instance's step columns; False when its version moved on."""
-    values = {name: getattr(instance, name) for name in _INSTANCE_COLUMNS}
-    read_version = instance.version
+def _instance_params(instance: ProcessInstance, values: dict[str, Any] | None) -> dict[str, Any]:
+    """The step columns to write: ``values`` over what the instance object holds, plus the new version."""
+    current = {name: getattr(instance, name) for name in _INSTANCE_COLUMNS}
+    if values:
+        current.update(values)
+    current["version"] = instance.version + 1
+    return current
+
+
+def _bound(values: dict[str, Any], **where: Any) -> dict[str, Any]:
     params = {f"b_{name}": value for name, value in values.items()}
-    params.update(b_id=instance.id, b_read_version=read_version, b_version=read_version + 1)
+    params.update({f"b_{name}": value for name, value in where.items()})
+    return params
+
+
+def write_instance(instance: ProcessInstance, values: dict[str, Any] | None = None) -> bool:
+    """The versioned UPDATE of the instance's step columns; False when its version moved on.
+
+    ``values`` (column -> value) override what the instance object holds; the object is told the written
+    values only after the UPDATE matched, so passing them keeps it clean (no ORM flush has work to do).
+    """
+    written = _instance_params(instance, values)
+    params = _bound(written, id=instance.id, read_version=instance.version)
     result = db.session.connection().execute(_statement("write_instance"), params)
     if result.rowcount != 1:
         return False
-    values["version"] = read_version + 1
-    keep_loaded(instance, values)
+    keep_loaded(instance, written)
     return True
 
 
@@ -159,13 +180,133 @@ def finish_task_rows(rows: list[tuple[HumanTask, dict[str, Any]]], open_status: 
     False if one was not."""
     connection = db.session.connection() if rows else None
     for row, values in rows:
-        params = {f"b_{name}": value for name, value in values.items()}
-        params.update(b_id=row.id, b_open=open_status)
         assert connection is not None
+        params = _bound(values, id=row.id, open=open_status)
         if connection.execute(_statement("finish_task"), params).rowcount != 1:
             return False
         keep_loaded(row, values)
     return True
+
+
+def write_step_rows(
+    instance: ProcessInstance,
+    values: dict[str, Any],
+    finished: list[tuple[HumanTask, dict[str, Any]]],
+    open_status: str,
+) -> bool:
+    """``write_instance`` then ``finish_task_rows``; False (nothing to keep) when either found no row.
+
+    On PostgreSQL both UPDATEs go in one pipeline: one round trip. Still in order, so a concurrent step of
+    the instance waits on the instance row lock first and then finds the version moved on.
+    """
+    raw = _psycopg_connection()
+    if raw is None:
+        return write_instance(instance, values) and finish_task_rows(finished, open_status)
+    written = _instance_params(instance, values)
+    update_instance = _driver_statement("write_instance")
+    finish_task = _driver_statement("finish_task") if finished else None
+    with raw.pipeline():
+        instance_cursor = raw.cursor()
+        instance_cursor.execute(
+            update_instance.sql,
+            update_instance.params(_bound(written, id=instance.id, read_version=instance.version)),
+        )
+        task_cursors = []
+        for row, row_values in finished:
+            assert finish_task is not None
+            cursor = raw.cursor()
+            cursor.execute(
+                finish_task.sql, finish_task.params(_bound(row_values, id=row.id, open=open_status))
+            )
+            task_cursors.append(cursor)
+    # Leaving the pipeline waited for every result.
+    if instance_cursor.rowcount != 1 or any(cursor.rowcount != 1 for cursor in task_cursors):
+        return False
+    keep_loaded(instance, written)
+    for row, row_values in finished:
+        keep_loaded(row, row_values)
+    return True
+
+
+def insert_and_commit(table: Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT ``rows`` into ``table`` (no ids returned) and commit the session: the step's last write.
+
+    On PostgreSQL the INSERT and the COMMIT go in one pipeline (one round trip, one durable commit) after
+    the ORM flushed whatever it holds; the session's own commit then finds the transaction committed and
+    only does its bookkeeping (``after_commit`` hooks run outside the pipeline, once the data is durable).
+    """
+    raw = _psycopg_connection()
+    if raw is None:
+        if rows:
+            db.session.connection().execute(_inline_insert(table), rows)
+        db.session.commit()
+        return
+    db.session.flush()
+    if rows:
+        keys = list(rows[0])
+        statement = _driver_statement(
+            f"insert {table.name} {keys}", lambda: _inline_insert(table), column_keys=keys
+        )
+    with raw.pipeline():
+        if rows:
+            raw.cursor().executemany(statement.sql, [statement.params(row) for row in rows])
+        raw.commit()
+    db.session.commit()
+
+
+_inline_inserts: dict[str, Any] = {}
+
+
+def _inline_insert(table: Table) -> Any:
+    """``INSERT INTO table`` that fetches no ids back (built once per table)."""
+    found = _inline_inserts.get(table.name)
+    if found is None:
+        found = _inline_inserts[table.name] = insert(table).inline()
+    return found
+
+
+@dataclass(frozen=True)
+class _DriverStatement:
+    """A Core statement compiled once for the session's dialect, executed on the DB-API cursor."""
+
+    sql: str
+    processors: dict[str, Callable[[Any], Any] | None]
+
+    def params(self, values: dict[str, Any]) -> dict[str, Any]:
+        out = {}
+        for key, value in values.items():
+            process = self.processors[key]
+            out[key] = process(value) if process is not None else value
+        return out
+
+
+_driver_statements: dict[tuple[Any, ...], _DriverStatement] = {}
+
+
+def _driver_statement(
+    name: str, build: Callable[[], Any] | None = None, **compile_kwargs: Any
+) -> _DriverStatement:
+    """``_statement(name)`` (or ``build()``) compiled once per dialect, with its bind processors."""
+    dialect = db.session.connection().dialect
+    key = (name, dialect.name, dialect.driver, dialect.server_version_info)
+    found = _driver_statements.get(key)
+    if found is None:
+        statement = build() if build is not None else _statement(name)
+        compiled = statement.compile(dialect=dialect, **compile_kwargs)
+        processors = {
+            bind_name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+            for bind_name, bind in compiled.binds.items()
+        }
+        found = _driver_statements[key] = _DriverStatement(compiled.string, processors)
+    return found
+
+
+def _psycopg_connection() -> Any | None:
+    """The session's psycopg 3 connection (inside the session's transaction), or None on other drivers."""
+    connection = db.session.connection()
+    if connection.dialect.driver != "psycopg":
+        return None
+    return connection.connection.dbapi_connection
 
 
 def insert_human_tasks(rows: list[dict[str, Any]]) -> list[int]:

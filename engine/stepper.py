@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -23,6 +23,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import Table
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import events as ev
@@ -38,7 +39,7 @@ from engine.runtime_specs import sequence_flow, sequence_flow_checked
 from engine.script_env import build_script_engine
 from engine.serialization import dump_state, load_state
 from engine.spec_cache import get_specs_checked
-from engine.step_store import LoadedInstance, finish_task_rows, read_instance, write_instance
+from engine.step_store import LoadedInstance, insert_and_commit, read_instance, write_step_rows
 
 # A guard against a model that keeps making automatic tasks ready forever (SpiffWorkflow would spin).
 MAX_ENGINE_ROUNDS = 50
@@ -256,19 +257,20 @@ def commit_step(step: Step, *, status: str | None = None) -> ProcessInstance:
     workflow, instance = step.workflow, step.instance
     compact_history(workflow)
     finished_now = workflow.is_completed() and instance.status == RUNNING
-    instance.state = dump_state(workflow)
-    instance.updated_at = step.now
+    # The step's columns are handed to the versioned UPDATE rather than set on the ORM object, which
+    # is told them once written: it never turns dirty, so the flush below has nothing to compare.
+    values: dict[str, Any] = {"state": dump_state(workflow), "updated_at": step.now}
     if status is not None:
-        instance.status = status
+        values["status"] = status
     elif finished_now:
-        instance.status = COMPLETED
-        instance.ended_at = step.now
+        values["status"] = COMPLETED
+        values["ended_at"] = step.now
         step.record(ev.INSTANCE_COMPLETED)
     try:
         # The versioned UPDATE goes first: a concurrent step of this instance waits on its row lock and
         # then finds the version moved on. (An ORM flush during the step, e.g. by an operation, already
         # bumped ``instance.version`` in memory and is covered too.)
-        if not write_instance(instance) or not finish_task_rows(step.finished_rows, OPEN):
+        if not write_step_rows(instance, values, step.finished_rows, OPEN):
             raise StaleDataError()
         db.session.flush()
     except StaleDataError:
@@ -276,14 +278,14 @@ def commit_step(step: Step, *, status: str | None = None) -> ProcessInstance:
         raise ConcurrentUpdate(instance.id) from None
     sync_incidents(step)
     sync_projections(step)
-    ev.record_events(
+    rows = ev.event_rows(
         step.events,
         instance_id=instance.id,
         definition_id=instance.definition_id,
         business_key=instance.business_key,
         at=step.now,
     )
-    db.session.commit()
+    insert_and_commit(cast(Table, ev.ProcessEvent.__table__), rows)
     return instance
 
 
