@@ -6,6 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
+from crm.notifications.task_scan import notify_task_events
 from crm.statuses.schedule import run_recalculation_if_due
 from crm.statuses.services import recalculate_all, recalculate_status
 from engine.jobs import every
@@ -53,3 +54,13 @@ def run_status_recalculation_job(job_id: int) -> dict[str, Any] | None:
 
     job = run(job_id)
     return None if job is None else {"state": job.state, **job.result}
+
+
+NOTIFY_TASK_EVENTS = "crm.notifications.notify_task_events"
+every(60, NOTIFY_TASK_EVENTS)
+
+
+@shared_task(name=NOTIFY_TASK_EVENTS, time_limit=300, soft_time_limit=240)
+def notify_task_events_job() -> dict[str, int]:
+    result = notify_task_events()
+    return {"new": result.new, "overdue": result.overdue}

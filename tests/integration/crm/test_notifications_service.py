@@ -88,7 +88,7 @@ def test_unread_only_and_marking_read(people):
     route_map_note(alice.id, "first")
     notify([alice.id], Message(kind="task_overdue", title="second"))
     notify([bob.id], Message(kind="task_overdue", title="bob's"))
-    first, second = sorted(all_items(alice.id), key=lambda i: i.title)
+    first, _second = sorted(all_items(alice.id), key=lambda i: i.title)
     [bobs] = all_items(bob.id)
 
     assert mark_read(alice.id, [first.id, bobs.id]) == 1  # bob's id is not alice's to mark
