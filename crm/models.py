@@ -29,4 +29,5 @@ from crm.statuses.models import (  # noqa: F401
 from crm.support.models import AppealType, Ticket  # noqa: F401
 from crm.preferences import UserPreference  # noqa: F401
 from crm.monitoring.models import AlertRule, Notification, ReferenceFunnelStage, TicketSlaFact  # noqa: F401
+from crm.api_tokens import ApiToken  # noqa: F401
 from crm.notifications.models import NotificationScan, UserNotification  # noqa: F401

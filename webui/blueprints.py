@@ -38,6 +38,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (feed.bp, feed_actions.bp, clients.bp, wizard.bp, desktop.bp):
         app.register_blueprint(blueprint)
+    __import__("webui.api", fromlist=["register"]).register(app)  # JSON API /api/v1, /api/docs, token page
     errors.init_app(app)
 
     login_manager.login_view = "auth.login"
