@@ -34,6 +34,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(work_calendar.bp)
     app.register_blueprint(__import__("webui.views.triggers_admin", fromlist=["bp"]).bp)  # trigger library
     app.register_blueprint(__import__("webui.views.crm_admin", fromlist=["bp"]).bp)  # client base settings
+    app.register_blueprint(__import__("webui.views.notifications", fromlist=["bp"]).bp)  # bell + page
     from webui.views import clients, desktop, feed, feed_actions, wizard
 
     for blueprint in (feed.bp, feed_actions.bp, clients.bp, wizard.bp, desktop.bp):

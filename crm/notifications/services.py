@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select, update
 
+from crm.errors import NotFound
 from crm.notifications.errors import InvalidCursor, InvalidNotificationId
-from crm.notifications.sources import STORES, Cursor, NotificationItem, item_from_row, union_for
+from crm.notifications.sources import RANKS, STORES, Cursor, NotificationItem, item_from_row, union_for
 from engine.db import db, utcnow
 
 MAX_PAGE = 100
@@ -77,6 +78,25 @@ def _ids_by_store(ids: Iterable[str]) -> dict[str, set[int]]:
             raise InvalidNotificationId(f"no notification {public_id!r}")
         grouped[source].add(int(number))
     return grouped
+
+
+def get_notification(user_id: int, public_id: str) -> NotificationItem:
+    """One of the user's notifications by its public id; ``NotFound`` when it is not the user's."""
+    [(source, [row_id])] = [(source, sorted(ids)) for source, ids in _ids_by_store([public_id]).items()]
+    rows = union_for(user_id, unread_only=False, not_after=None)
+    row = db.session.execute(
+        select(rows).where(rows.c.rank == RANKS[source], rows.c.row_id == row_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"notification {public_id} not found")
+    return item_from_row(row)
+
+
+def open_notification(user_id: int, public_id: str) -> NotificationItem:
+    """Mark one of the user's notifications read and return it (its ``link`` says where to go); commits."""
+    item = get_notification(user_id, public_id)
+    mark_read(user_id, [public_id])
+    return item
 
 
 def mark_read(user_id: int, ids: Iterable[str]) -> int:
