@@ -40,9 +40,38 @@ class AccessScope:
 
 
 def access_scope(actor: User, at: datetime | None = None) -> AccessScope:
-    """The actor's scope, including the users they stand in for during an absence."""
+    """The actor's scope, including the users they stand in for during an absence.
+
+    "Now" (``at`` None) is worked out once per database transaction and actor: a card page checks access a
+    dozen times (client, contacts, interests, tickets, Feed, status, quality), and only a committed change
+    (an absence, a role, a department) can alter the answer — a commit or rollback starts a new transaction.
+    """
     if actor.has_role(ADMINISTRATOR):
         return AccessScope(True, True, frozenset({actor.id}), frozenset())
+    if at is not None:
+        return _scope_of(actor, at)
+    memo_key = (
+        _SCOPE_MEMO,
+        actor.id,
+        actor.department_id,
+        actor.can_see_department_clients,
+        frozenset(role.code for role in actor.roles),
+    )
+    session = db.session()
+    memo = session.info.get(memo_key)
+    if memo is not None and memo[0] is session.get_transaction():
+        return memo[1]  # type: ignore[no-any-return]
+    scope = _scope_of(actor, None)
+    transaction = session.get_transaction()
+    if transaction is not None:
+        session.info[memo_key] = (transaction, scope)
+    return scope
+
+
+_SCOPE_MEMO = "crm.access.scope"
+
+
+def _scope_of(actor: User, at: datetime | None) -> AccessScope:
     people = [actor]
     represented = users_represented_by(actor.id, at)
     if represented:

@@ -47,10 +47,14 @@ def register_blueprints(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> Any:
+        from sqlalchemy.orm import joinedload
+
         from crm.accounts.models import User
         from engine.db import db
 
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # Roles (every access check) and groups (lanes: the task badge) come with the user in one query.
+        eager = [joinedload(User.roles), joinedload(User.groups)]
+        user = db.session.get(User, int(user_id), options=eager) if user_id.isdigit() else None
         return user if user is not None and user.is_active else None
 
     @app.context_processor

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import extract, select
+from sqlalchemy.orm import selectinload
 
 from crm.access import ensure_can_edit_client, ensure_can_view_client, visible_clients_clause
 from crm.accounts.models import User
@@ -81,7 +82,8 @@ def list_contacts(actor: User, client_id: int, *, include_inactive: bool = False
     if not include_inactive:
         stmt = stmt.where(ContactPerson.is_active.is_(True))
     stmt = stmt.order_by(ContactPerson.is_key_person.desc(), ContactPerson.full_name, ContactPerson.id)
-    return list(db.session.scalars(stmt))
+    # The card shows every contact's phones and e-mails: load them all in one more query, not one per contact.
+    return list(db.session.scalars(stmt.options(selectinload(ContactPerson.details))))
 
 
 def contacts_with_birthday(actor: User, month: int, day: int) -> list[ContactPerson]:

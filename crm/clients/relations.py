@@ -95,13 +95,18 @@ def relations_of(actor: User, client_id: int) -> list[RelationView]:
     stmt = select(ClientRelation).where(
         or_(ClientRelation.from_client_id == client.id, ClientRelation.to_client_id == client.id)
     )
+    relations = list(db.session.scalars(stmt))
+    other_ids = {r.to_client_id if r.from_client_id == client.id else r.from_client_id for r in relations}
+    names: dict[int, str] = {}
+    if other_ids:
+        rows = db.session.execute(select(Client.id, Client.name).where(Client.id.in_(other_ids)))
+        names = {row.id: row.name for row in rows}
     views = []
-    for relation in db.session.scalars(stmt):
+    for relation in relations:
         outgoing = relation.from_client_id == client.id
         other_id = relation.to_client_id if outgoing else relation.from_client_id
-        other = db.session.get(Client, other_id)
         kind = relation.relation_type if outgoing else RELATION_INVERSE[relation.relation_type]
-        views.append(RelationView(relation.id, other_id, other.name if other else "", kind, relation.comment))
+        views.append(RelationView(relation.id, other_id, names.get(other_id, ""), kind, relation.comment))
     return sorted(views, key=lambda v: (v.relation_type, v.other_client_name))
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from crm.access import (
     ensure_can_edit_client,
@@ -165,7 +166,14 @@ def list_interests(
     if open_only:
         conditions.append(Interest.closed_at.is_(None))
     total = db.session.scalar(select(func.count()).select_from(Interest).where(*conditions)) or 0
-    stmt = select(Interest).where(*conditions).order_by(Interest.id.desc()).offset(offset).limit(limit)
+    stmt = (
+        select(Interest)
+        .where(*conditions)
+        .options(joinedload(Interest.stage, innerjoin=True))  # lists show each stage: no query per row
+        .order_by(Interest.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
     return list(db.session.scalars(stmt)), total
 
 

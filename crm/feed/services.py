@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, literal, or_, select, union_all
 
 from crm.access import ensure_can_view_client, ensure_can_view_lead, ensure_can_view_record
 from crm.accounts.models import User
@@ -135,27 +135,21 @@ def _resolve_scope(
         raise FeedScopeInvalid("A Feed belongs to exactly one client, contact, lead, interest or ticket.")
     if client_id is not None:
         ensure_can_view_client(actor, _get(Client, client_id))
-        interest_ids = db.session.scalars(select(Interest.id).where(Interest.client_id == client_id))
-        ticket_ids = db.session.scalars(select(Ticket.id).where(Ticket.client_id == client_id))
-        return _Scope(FeedEntry.client_id == client_id, _keys(interest_ids, ticket_ids))
+        keys = _business_keys(Interest.client_id == client_id, Ticket.client_id == client_id)
+        return _Scope(FeedEntry.client_id == client_id, keys)
     if contact_id is not None:
         contact = _get(ContactPerson, contact_id)
         ensure_can_view_client(actor, _get(Client, contact.client_id))
         # Through the client's indexed foreign key, then narrowed to this contact.
-        interest_ids = db.session.scalars(
-            select(Interest.id).where(
-                Interest.client_id == contact.client_id, Interest.contact_id == contact_id
-            )
+        keys = _business_keys(
+            and_(Interest.client_id == contact.client_id, Interest.contact_id == contact_id),
+            and_(Ticket.client_id == contact.client_id, Ticket.contact_id == contact_id),
         )
-        ticket_ids = db.session.scalars(
-            select(Ticket.id).where(Ticket.client_id == contact.client_id, Ticket.contact_id == contact_id)
-        )
-        return _Scope(FeedEntry.contact_id == contact_id, _keys(interest_ids, ticket_ids))
+        return _Scope(FeedEntry.contact_id == contact_id, keys)
     if lead_id is not None:
         ensure_can_view_lead(actor, _get(Lead, lead_id))
-        interest_ids = db.session.scalars(select(Interest.id).where(Interest.lead_id == lead_id))
-        ticket_ids = db.session.scalars(select(Ticket.id).where(Ticket.lead_id == lead_id))
-        return _Scope(FeedEntry.lead_id == lead_id, _keys(interest_ids, ticket_ids))
+        keys = _business_keys(Interest.lead_id == lead_id, Ticket.lead_id == lead_id)
+        return _Scope(FeedEntry.lead_id == lead_id, keys)
     if interest_id is not None:
         interest = _get(Interest, interest_id)
         ensure_can_view_record(actor, interest)
@@ -173,8 +167,13 @@ def _get(model: Any, ident: int) -> Any:
     return row
 
 
-def _keys(interest_ids: Any, ticket_ids: Any) -> list[str]:
-    return [f"interest:{i}" for i in interest_ids] + [f"ticket:{t}" for t in ticket_ids]
+def _business_keys(interests: Any, tickets: Any) -> list[str]:
+    """The engine business keys of the interests and tickets matching the two conditions, in one query."""
+    query = union_all(
+        select(literal("interest").label("kind"), Interest.id.label("id")).where(interests),
+        select(literal("ticket").label("kind"), Ticket.id.label("id")).where(tickets),
+    )
+    return [f"{kind}:{ident}" for kind, ident in db.session.execute(query)]
 
 
 def _below(at_col: Any, id_col: Any, cursor: FeedKey | None, source: str) -> Any:

@@ -23,7 +23,7 @@ from crm.deals.services import list_interests
 from crm.errors import DuplicateFound, ValidationFailed
 from crm.quality.services import explain_quality
 from crm.statuses.models import WORK_STATUSES
-from crm.statuses.services import explain_status, recalculate_status
+from crm.statuses.services import explain_status, recalculate_status, status_of
 from crm.support.services import list_tickets
 from crm.workplaces_clients import (
     QUALITY_FILTERS,
@@ -130,7 +130,7 @@ def card(client_id: int) -> Any:
     return render_template(
         "clients/card.html",
         client=client,
-        status=explain_status(client.id, actor=current_user),
+        work_status=status_of(client.id),  # the badge only: the "?" explains it on demand
         quality=explain_quality(client.id, actor=current_user),
         portrait=_portrait_rows(client),
         contacts=contacts,
@@ -159,7 +159,10 @@ def status_help(client_id: int) -> str:
 def recalculate(client_id: int) -> str:
     explanation = recalculate_status(current_user, client_id)
     return render_template(
-        "clients/_status_block.html", client_id=client_id, status=explanation, recalculated=True
+        "clients/_status_block.html",
+        client_id=client_id,
+        work_status=WORK_STATUSES[explanation.stored_status],
+        recalculated=True,
     )
 
 
