@@ -37,7 +37,7 @@ def user_names(ids: Iterable[int | None]) -> dict[int, str]:
 
 
 def subjects_for(business_keys: Iterable[str | None]) -> dict[str, Subject]:
-    """``{business key: Subject}`` for ``interest:<id>`` / ``ticket:<id>`` keys, three queries at most."""
+    """``{business key: Subject}`` for ``interest:<id>`` / ``ticket:<id>`` keys, one query per kind."""
     interest_ids: set[int] = set()
     ticket_ids: set[int] = set()
     for key in business_keys:
@@ -46,25 +46,22 @@ def subjects_for(business_keys: Iterable[str | None]) -> dict[str, Subject]:
             interest_ids.add(interest_id)
         if ticket_id:
             ticket_ids.add(ticket_id)
-    rows: list[tuple[str, int, str, int | None, int | None]] = []
-    if interest_ids:
-        query = select(Interest.id, Interest.title, Interest.client_id, Interest.lead_id)
-        rows += [("interest", *r) for r in db.session.execute(query.where(Interest.id.in_(interest_ids)))]
-    if ticket_ids:
-        query = select(Ticket.id, Ticket.subject, Ticket.client_id, Ticket.lead_id)
-        rows += [("ticket", *r) for r in db.session.execute(query.where(Ticket.id.in_(ticket_ids)))]
-    clients = _names(Client, {r[3] for r in rows if r[3]})
-    leads = _names(Lead, {r[4] for r in rows if r[4]})
-    return {
-        f"{kind}:{ident}": Subject(
-            kind, ident, title, client_id, clients.get(client_id or 0) or leads.get(lead_id or 0, ""), lead_id
+    rows: list[tuple[str, int, str, int | None, int | None, str | None, str | None]] = []
+    # One query per kind, the client's or potential client's name joined in.
+    for kind, model, title, ids in (
+        ("interest", Interest, Interest.title, interest_ids),
+        ("ticket", Ticket, Ticket.subject, ticket_ids),
+    ):
+        if not ids:
+            continue
+        query = (
+            select(model.id, title, model.client_id, model.lead_id, Client.name, Lead.name)
+            .outerjoin(Client, Client.id == model.client_id)
+            .outerjoin(Lead, Lead.id == model.lead_id)
+            .where(model.id.in_(ids))
         )
-        for kind, ident, title, client_id, lead_id in rows
+        rows += [(kind, *r) for r in db.session.execute(query).tuples()]
+    return {
+        f"{kind}:{ident}": Subject(kind, ident, title, client_id, client_name or lead_name or "", lead_id)
+        for kind, ident, title, client_id, lead_id, client_name, lead_name in rows
     }
-
-
-def _names(model: type[Client] | type[Lead], ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = db.session.execute(select(model.id, model.name).where(model.id.in_(ids)))
-    return {row.id: row.name for row in rows}

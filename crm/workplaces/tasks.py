@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, cast, func, literal, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, func, literal, select
 
 from crm.access import WORKING_ROLES
 from crm.accounts.models import Role, User
@@ -20,7 +20,6 @@ from crm.support.models import Ticket
 from crm.workplaces.labels import Subject, subjects_for, user_names
 from engine.db import db, utcnow
 from engine.definition_model import ProcessDefinition
-from engine.definitions import list_definitions
 from engine.humantask_model import HumanTask
 from engine.task_queries import ORDERS, TaskFilters, _visible_to, count_open_tasks_for
 
@@ -54,6 +53,8 @@ class TaskList:
     total: int
     page: int
     per_page: int
+    # Every open task the actor may work on, whatever the filters: the navigation badge (None if not counted).
+    open_total: int | None = None
 
 
 def open_task_count(actor: User) -> int:
@@ -62,8 +63,21 @@ def open_task_count(actor: User) -> int:
 
 
 def process_options() -> list[tuple[str, str]]:
-    """``(key, name)`` of every deployed route map, for the process filter."""
-    return [(d.key, d.name or d.key) for d in list_definitions()]
+    """``(key, name)`` of every deployed route map (its latest version's name), by key, for the filter."""
+    latest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    query = (
+        select(ProcessDefinition.key, ProcessDefinition.name)
+        .join(
+            latest,
+            (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.version),
+        )
+        .order_by(ProcessDefinition.key)
+    )
+    return [(key, name or key) for key, name in db.session.execute(query).tuples()]
 
 
 def task_list(
@@ -75,29 +89,40 @@ def task_list(
     per_page: int = 25,
     now: datetime | None = None,
 ) -> TaskList:
-    """One page of the tasks ``actor`` may work on, filtered and sorted (soonest deadline first by default)."""
+    """One page of the tasks ``actor`` may work on, filtered and sorted (soonest deadline first by default).
+
+    Three queries: both counts (filtered, and all open tasks for the badge) in one pass, the page with its
+    process and assignee names joined in, and the interest/ticket labels.
+    """
     if order not in ORDERS:
         raise ValueError(f"unknown order {order!r}")
     filters = filters or TaskListFilters()
     page, per_page = max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
-    query = _filtered(actor, filters, now or utcnow())
-    total = int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    tasks = list(
-        db.session.scalars(query.order_by(*ORDERS[order]).limit(per_page).offset((page - 1) * per_page))
+    # The visibility rule stays the engine's: reuse its query rather than restate lanes and assignees here.
+    visible = _visible_to(actor.id, actor.lane_keys, TaskFilters())
+    narrowing = _narrowing(actor, filters, now or utcnow())
+    total, open_total = _counts(visible, narrowing)
+    labelled = (
+        visible.where(*narrowing)
+        .outerjoin(ProcessDefinition, ProcessDefinition.id == HumanTask.definition_id)
+        .outerjoin(User, User.id == HumanTask.assignee_id)
+        .add_columns(ProcessDefinition.name, ProcessDefinition.key, User.full_name)
+        .order_by(*ORDERS[order])
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
-    subjects = subjects_for(t.business_key for t in tasks)
-    names = user_names(t.assignee_id for t in tasks)
-    processes = _process_names({t.definition_id for t in tasks})
+    found = db.session.execute(labelled).tuples().all()
+    subjects = subjects_for(task.business_key for task, *_ in found)
     rows = [
         TaskRow(
-            t,
-            processes.get(t.definition_id, ""),
-            subjects.get(t.business_key or ""),
-            names.get(t.assignee_id or 0, ""),
+            task,
+            process_name or process_key or "",
+            subjects.get(task.business_key or ""),
+            assignee_name or "",
         )
-        for t in tasks
+        for task, process_name, process_key, assignee_name in found
     ]
-    return TaskList(rows, total, page, per_page)
+    return TaskList(rows, total, page, per_page, open_total)
 
 
 def task_row(task: HumanTask) -> TaskRow:
@@ -107,24 +132,34 @@ def task_row(task: HumanTask) -> TaskRow:
     return TaskRow(task, _process_names({task.definition_id}).get(task.definition_id, ""), subject, assignee)
 
 
-def _filtered(actor: User, filters: TaskListFilters, now: datetime):  # type: ignore[no-untyped-def]
-    # The visibility rule stays the engine's: reuse its query rather than restate lanes and assignees here.
-    engine_filters = TaskFilters(
-        definition_ids=_definition_ids(filters.process_key),
-        assigned_to_me_only=filters.mine_only,
-        overdue_at=now if filters.overdue else None,
-    )
-    query = _visible_to(actor.id, actor.lane_keys, engine_filters)
-    if filters.process_key and not engine_filters.definition_ids:
-        query = query.where(literal(False))
+def _counts(visible: Select[tuple[HumanTask]], narrowing: list[ColumnElement[bool]]) -> tuple[int, int]:
+    """(tasks matching the filters, all visible open tasks) in one scan."""
+    if not narrowing:
+        everything = int(db.session.scalar(visible.with_only_columns(func.count())) or 0)
+        return everything, everything
+    matching = func.count(case((and_(*narrowing), 1)))
+    row = db.session.execute(visible.with_only_columns(matching, func.count())).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def _narrowing(actor: User, filters: TaskListFilters, now: datetime) -> list[ColumnElement[bool]]:
+    """The workplace filters as conditions on the visible tasks (an empty list: no filter)."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.process_key:
+        ids = _definition_ids(filters.process_key)
+        conditions.append(HumanTask.definition_id.in_(ids) if ids else literal(False))
+    if filters.mine_only:
+        conditions.append(HumanTask.assignee_id == actor.id)
+    if filters.overdue:
+        conditions.append(HumanTask.due_at < now)
     if filters.due_today:
         start, end = _today(actor, now)
-        query = query.where(HumanTask.due_at >= start, HumanTask.due_at < end)
+        conditions += [HumanTask.due_at >= start, HumanTask.due_at < end]
     if filters.min_priority is not None:
-        query = query.where(HumanTask.priority >= filters.min_priority)
+        conditions.append(HumanTask.priority >= filters.min_priority)
     if filters.client_id is not None:
-        query = query.where(HumanTask.business_key.in_(_client_business_keys(filters.client_id)))
-    return query
+        conditions.append(HumanTask.business_key.in_(_client_business_keys(filters.client_id)))
+    return conditions
 
 
 def _client_business_keys(client_id: int):  # type: ignore[no-untyped-def]

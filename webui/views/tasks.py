@@ -69,8 +69,7 @@ def my_tasks() -> str:
     page = int_arg("page", 1, minimum=1)
     now = utcnow()
     listing = task_list(current_user, filters, order=order, page=page, per_page=PER_PAGE, now=now)
-    if filters == TaskListFilters():
-        g.open_task_count = listing.total  # the unfiltered total is the navigation badge: no second count
+    g.open_task_count = listing.open_total  # counted with the page: the navigation badge needs no query
     template = (
         "tasks/_rows.html" if is_htmx() and request.args.get("partial") == "rows" else "tasks/list.html"
     )
