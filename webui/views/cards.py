@@ -45,6 +45,27 @@ def _my_step(process: InstanceView | None) -> int | None:
     return task.id if task else None
 
 
+def _render_card(template: str, owner: str, record: Any, **details: Any) -> str:
+    """An interest or ticket card (``cards/_layout.html``): the record's subject and responsible, its live
+    process with "Open my step", and the first Feed page; ``details`` are what only that card shows."""
+    process = _process(record.process_instance_id, record.business_key)
+    subject = subjects_for([record.business_key]).get(record.business_key)
+    people = user_names([record.responsible_id])
+    return render_template(
+        template,
+        **{owner: record},
+        **details,
+        subject=subject,
+        responsible=people.get(record.responsible_id or 0, ""),
+        feed_owner=owner,
+        feed_owner_id=record.id,
+        feed_page=_feed(owner, record.id),
+        process=process,
+        my_task_id=_my_step(process),
+        active_section="main",
+    )
+
+
 @bp.route("/interests/<int:interest_id>", endpoint="interest_card")
 @role_required("employee", "manager")
 def interest_card(interest_id: int) -> str:
@@ -52,20 +73,8 @@ def interest_card(interest_id: int) -> str:
         interest = get_interest(current_user, interest_id)
     except CrmError as exc:
         abort_for(exc)
-    process = _process(interest.process_instance_id, interest.business_key)
-    subject = subjects_for([interest.business_key]).get(interest.business_key)
-    people = user_names([interest.responsible_id])
-    return render_template(
-        "cards/interest.html",
-        interest=interest,
-        subject=subject,
-        responsible=people.get(interest.responsible_id or 0, ""),
-        stages=[s for s in list_stages() if s.kind == "open" or s.id == interest.stage_id],
-        feed_page=_feed("interest", interest.id),
-        process=process,
-        my_task_id=_my_step(process),
-        active_section="main",
-    )
+    stages = [s for s in list_stages() if s.kind == "open" or s.id == interest.stage_id]
+    return _render_card("cards/interest.html", "interest", interest, stages=stages)
 
 
 @bp.route("/tickets/<int:ticket_id>", endpoint="ticket_card")
@@ -75,18 +84,4 @@ def ticket_card(ticket_id: int) -> str:
         ticket = get_ticket(current_user, ticket_id)
     except CrmError as exc:
         abort_for(exc)
-    process = _process(ticket.process_instance_id, ticket.business_key)
-    subject = subjects_for([ticket.business_key]).get(ticket.business_key)
-    people = user_names([ticket.responsible_id])
-    return render_template(
-        "cards/ticket.html",
-        ticket=ticket,
-        subject=subject,
-        responsible=people.get(ticket.responsible_id or 0, ""),
-        sla=ticket_sla(ticket),
-        now=utcnow(),
-        feed_page=_feed("ticket", ticket.id),
-        process=process,
-        my_task_id=_my_step(process),
-        active_section="main",
-    )
+    return _render_card("cards/ticket.html", "ticket", ticket, sla=ticket_sla(ticket), now=utcnow())
