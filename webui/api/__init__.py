@@ -1,6 +1,6 @@
 """The JSON REST API for integrations: ``/api/v1`` (token auth, problem+json errors) and ``/api/docs``.
 
-``bp`` is registered once by ``webui.blueprints``; it carries the versioned blueprint ``v1`` (every route
+``register(app)`` (called once by ``webui.blueprints``) adds ``bp``, which carries the versioned blueprint ``v1`` (every route
 declared with ``webui.api.core.operation``) and the human-readable documentation page.
 """
 

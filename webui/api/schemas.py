@@ -1,8 +1,5 @@
-"""JSON Schemas (OpenAPI 3.1 components) of every API request and response body.
-
-Input schemas reject unknown fields, so a typo in an integration fails loudly instead of being ignored.
-The services still check the business rules (a valid INN, an existing stage, access).
-"""
+"""JSON Schemas (OpenAPI 3.1 components) of every API response body, plus the request bodies
+(``webui.api.schema_inputs``): ``COMPONENTS`` is what the document publishes and requests are checked against."""
 
 from __future__ import annotations
 
@@ -10,63 +7,21 @@ from typing import Any
 
 from crm.activities.models import DIRECTIONS, INTERACTION_KINDS, INTERACTION_STATUSES
 from crm.support.models import CHANNELS, TICKET_STATUSES
-
-STR: dict[str, Any] = {"type": "string"}
-INT: dict[str, Any] = {"type": "integer"}
-ID: dict[str, Any] = {"type": "integer", "minimum": 1}
-BOOL: dict[str, Any] = {"type": "boolean"}
-TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
-
-
-def nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` or null (JSON Schema 2020-12 style, as OpenAPI 3.1 wants it)."""
-    if "type" in schema and "enum" not in schema:
-        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        return {**schema, "type": [*types, "null"]}
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def obj(
-    properties: dict[str, Any], required: tuple[str, ...] = (), *, closed: bool = False
-) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = list(required)
-    if closed:
-        schema["additionalProperties"] = False
-    return schema
-
-
-def output(properties: dict[str, Any]) -> dict[str, Any]:
-    """A response object: every listed property is always present."""
-    return obj(properties, tuple(properties))
-
-
-def page(item: str) -> dict[str, Any]:
-    return output(
-        {
-            "items": {"type": "array", "items": ref(item)},
-            "page": INT,
-            "per_page": INT,
-            "total": INT,
-            "next": {**nullable(STR), "description": "Link to the next page; null on the last page."},
-        }
-    )
-
-
-STRINGS = {"type": "array", "items": STR}
-PHONES = {"anyOf": [STRINGS, STR], "description": "A list, or one string with values separated by commas."}
-AMOUNT = {
-    "anyOf": [{"type": "number", "minimum": 0}, STR],
-    "description": "Decimal; a string keeps precision.",
-}
-
-CLIENT_TEXT = ("legal_name", "inn", "kpp", "legal_address", "actual_address", "website", "description")
-LINKS = ("client_id", "contact_id", "lead_id", "interest_id", "ticket_id")
+from webui.api.schema_inputs import INPUTS
+from webui.api.schema_types import (
+    BOOL,
+    CLIENT_TEXT,
+    INT,
+    LINKS,
+    STR,
+    STRINGS,
+    TIME,
+    nullable,
+    obj,
+    output,
+    page,
+    ref,
+)
 
 COMPONENTS: dict[str, Any] = {
     "Problem": obj(
@@ -131,22 +86,6 @@ COMPONENTS: dict[str, Any] = {
             "updated_at": TIME,
         }
     ),
-    "ClientInput": obj(
-        {
-            "name": {"type": "string", "minLength": 1},
-            "kind": {"enum": ["company", "person"]},
-            **{name: nullable(STR) for name in CLIENT_TEXT},
-            "region_id": nullable(ID),
-            "segment_id": nullable(ID),
-            "responsible_id": nullable(ID),
-            "phones": PHONES,
-            "emails": PHONES,
-            "portrait": {"type": "object", "description": "Client portrait values by attribute code."},
-            "allow_duplicate": {**BOOL, "description": "Create even when look-alike cards exist."},
-        },
-        ("name",),
-        closed=True,
-    ),
     "ClientPage": page("Client"),
     "SearchHit": output(
         {
@@ -174,21 +113,6 @@ COMPONENTS: dict[str, Any] = {
             "is_active": BOOL,
         }
     ),
-    "ContactInput": obj(
-        {
-            "full_name": {"type": "string", "minLength": 1},
-            "position": STR,
-            "is_key_person": BOOL,
-            "birthday": nullable({"type": "string", "format": "date"}),
-            "comment": STR,
-            "phones": PHONES,
-            "emails": PHONES,
-            "portrait": {"type": "object"},
-            "allow_duplicate": BOOL,
-        },
-        ("full_name",),
-        closed=True,
-    ),
     "ContactList": output({"items": {"type": "array", "items": ref("Contact")}}),
     "Lead": output(
         {
@@ -205,20 +129,6 @@ COMPONENTS: dict[str, Any] = {
             "converted_client_id": nullable(INT),
             "created_at": TIME,
         }
-    ),
-    "LeadInput": obj(
-        {
-            "name": {"type": "string", "minLength": 1},
-            "company_name": STR,
-            "phone": STR,
-            "email": STR,
-            "source": STR,
-            "comment": STR,
-            "region_id": nullable(ID),
-            "responsible_id": nullable(ID),
-        },
-        ("name",),
-        closed=True,
     ),
     "LeadPage": page("Lead"),
     "Stage": output(
@@ -245,37 +155,7 @@ COMPONENTS: dict[str, Any] = {
             "closed_at": nullable(TIME),
         }
     ),
-    "InterestInput": obj(
-        {
-            "client_id": nullable(ID),
-            "lead_id": nullable(ID),
-            "contact_id": nullable(ID),
-            "title": {"type": "string", "minLength": 1},
-            "description": STR,
-            "stage": {**STR, "description": "Stage code; default the first open stage."},
-            "amount": AMOUNT,
-            "currency": STR,
-            "source": STR,
-            "expected_close_date": nullable({"type": "string", "format": "date"}),
-            "responsible_id": nullable(ID),
-            "start_process": {
-                **BOOL,
-                "default": False,
-                "description": "Also start the `sale` route map; the interest is stored only if it starts.",
-            },
-        },
-        ("title",),
-        closed=True,
-    ),
     "InterestPage": page("Interest"),
-    "StageChange": obj(
-        {"stage": {"type": "string", "minLength": 1}, "lost_reason": STR}, ("stage",), closed=True
-    ),
-    "InterestClose": obj(
-        {"outcome": {"enum": ["won", "lost"]}, "lost_reason": {**STR, "description": "Required when lost."}},
-        ("outcome",),
-        closed=True,
-    ),
     "Ticket": output(
         {
             "id": INT,
@@ -297,35 +177,10 @@ COMPONENTS: dict[str, Any] = {
             "closed_at": nullable(TIME),
         }
     ),
-    "TicketInput": obj(
-        {
-            "subject": {"type": "string", "minLength": 1},
-            "description": STR,
-            "appeal_type_id": nullable(ID),
-            **{name: nullable(ID) for name in LINKS if name != "ticket_id"},
-            "priority": STR,
-            "channel": {"enum": list(CHANNELS)},
-            "responsible_id": nullable(ID),
-            "start_process": {
-                **BOOL,
-                "default": True,
-                "description": "Start the appeal type's route map (default `support_appeal`); the appeal "
-                "is stored only if it starts.",
-            },
-        },
-        ("subject",),
-        closed=True,
-    ),
     "TicketPage": page("Ticket"),
     "Note": output(
         {"id": INT, "body_html": STR, "author_id": nullable(INT), "created_at": TIME}
         | {name: nullable(INT) for name in LINKS}
-    ),
-    "NoteInput": obj(
-        {"body_html": {"type": "string", "minLength": 1, "description": "HTML; sanitized on save."}}
-        | {name: nullable(ID) for name in LINKS},
-        ("body_html",),
-        closed=True,
     ),
     "Interaction": output(
         {
@@ -343,23 +198,6 @@ COMPONENTS: dict[str, Any] = {
             "created_at": TIME,
         }
         | {name: nullable(INT) for name in LINKS}
-    ),
-    "InteractionInput": obj(
-        {
-            "kind": {"enum": list(INTERACTION_KINDS)},
-            "direction": {"enum": list(DIRECTIONS)},
-            "status": {"enum": list(INTERACTION_STATUSES)},
-            "subject": STR,
-            "description": STR,
-            "result": STR,
-            "planned_at": nullable({**TIME, "description": "With a time zone offset."}),
-            "actual_at": nullable(TIME),
-            "duration_minutes": nullable({"type": "integer", "minimum": 0}),
-            "responsible_id": nullable(ID),
-        }
-        | {name: nullable(ID) for name in LINKS},
-        ("kind",),
-        closed=True,
     ),
     "FeedItem": output(
         {
@@ -417,11 +255,6 @@ COMPONENTS: dict[str, Any] = {
         ]
     },
     "TaskPage": page("Task"),
-    "TaskCompletion": obj(
-        {"data": {"type": "object", "description": "Form data matching the task's form schema."}},
-        ("data",),
-        closed=True,
-    ),
     "ProcessDefinition": output(
         {
             "key": STR,
@@ -433,19 +266,6 @@ COMPONENTS: dict[str, Any] = {
         }
     ),
     "ProcessDefinitionList": output({"items": {"type": "array", "items": ref("ProcessDefinition")}}),
-    "MessageInput": obj(
-        {
-            "name": {
-                "type": "string",
-                "pattern": "\\S",
-                "description": "Message name, e.g. payment.received.",
-            },
-            "correlation_key": nullable({**STR, "description": "e.g. ticket:42; null for none."}),
-            "payload": {"type": "object", "description": "Variables handed to the catching process."},
-        },
-        ("name",),
-        closed=True,
-    ),
     "Delivery": output(
         {
             "delivered_to": {"type": "array", "items": INT, "description": "Instances that caught it."},
@@ -453,4 +273,5 @@ COMPONENTS: dict[str, Any] = {
             "unmatched_id": nullable({**INT, "description": "Stored for later when nobody waited for it."}),
         }
     ),
+    **INPUTS,
 }

@@ -110,3 +110,16 @@ def test_token_page_creates_shows_once_lists_and_revokes(client, app):
     db.session.expire_all()
     assert db.session.get(ApiToken, row.id).revoked_at is not None
     assert "Revoked" in client.get("/account/api-tokens/").get_data(as_text=True)
+
+
+def test_every_string_of_the_token_page_has_a_russian_translation():
+    import re
+    from pathlib import Path
+
+    from webui.translations.ru_ui_api import RU
+
+    root = Path(__file__).resolve().parents[3] / "webui"
+    sources = [root / "views" / "api_tokens.py", root / "templates" / "account" / "api_tokens.html"]
+    text = "\n".join(path.read_text(encoding="utf-8") for path in sources)
+    msgids = set(re.findall(r"_l?\('([^']+)'", text)) | set(re.findall(r'_l?\("([^"]+)"', text))
+    assert len(msgids) >= 15 and msgids <= set(RU), msgids - set(RU)
