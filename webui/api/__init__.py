@@ -1,7 +1,8 @@
 """The JSON REST API for integrations: ``/api/v1`` (token auth, problem+json errors) and ``/api/docs``.
 
-``register(app)`` (called once by ``webui.blueprints``) adds ``bp``, which carries the versioned blueprint ``v1`` (every route
-declared with ``webui.api.core.operation``) and the human-readable documentation page.
+``register(app)`` (called once by ``webui.blueprints``) adds ``bp``, which carries the versioned blueprint
+``v1`` (every route declared with ``webui.api.core.operation``) and the human-readable documentation page,
+and the users' API token page.
 """
 
 from __future__ import annotations
