@@ -39,6 +39,10 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (feed.bp, feed_actions.bp, clients.bp, wizard.bp, desktop.bp):
         app.register_blueprint(blueprint)
+    from webui.views import client_edit, client_links, leads  # editing the client base, potential clients
+
+    for blueprint in (client_edit.bp, client_links.bp, leads.bp):
+        app.register_blueprint(blueprint)
     __import__("webui.api", fromlist=["register"]).register(app)  # JSON API /api/v1, /api/docs, token page
     errors.init_app(app)
 
