@@ -45,7 +45,7 @@ HISTORY_ACTION_LABELS: dict[str, Any] = {
 
 class ClientEditForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[("company", _l("Company")), ("person", _l("Person"))])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=300)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=300)])
     legal_name = StringField(_l("Legal name"), validators=[Optional(), Length(max=500)])
     inn = StringField(_l("INN"), validators=[Optional(), Length(max=14)])
     kpp = StringField(_l("KPP"), validators=[Optional(), Length(max=9)])
@@ -66,7 +66,7 @@ class FlagsForm(FlaskForm):
 
 
 class ContactForm(FlaskForm):
-    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=300)])
+    full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=300)])
     position = StringField(_l("Position"), validators=[Optional(), Length(max=200)])
     birthday = StringField(_l("Birthday"), validators=[Optional(), Length(max=10)])
     is_key_person = BooleanField(_l("Key person"))
@@ -88,7 +88,7 @@ class ConfirmForm(FlaskForm):
 
 
 class LeadForm(FlaskForm):
-    name = StringField(_l("Contact name"), validators=[DataRequired(), Length(max=300)])
+    name = StringField(_l("Contact name"), validators=[Optional(), Length(max=300)])
     company_name = StringField(_l("Company"), validators=[Optional(), Length(max=300)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=64)])
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)])
@@ -105,7 +105,10 @@ class ConvertForm(FlaskForm):
     )
     into_client_id = HiddenField()
     name = StringField(_l("Client name"), validators=[Optional(), Length(max=300)])
-    kind = SelectField(_l("Kind"), choices=[("company", _l("Company")), ("person", _l("Person"))])
+    # Only used for a new client (the service checks it then); converting into a client ignores it.
+    kind = SelectField(
+        _l("Kind"), choices=[("company", _l("Company")), ("person", _l("Person"))], validate_choice=False
+    )
     allow_duplicate = BooleanField(_l("Create anyway"))
 
 

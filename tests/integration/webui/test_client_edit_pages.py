@@ -122,7 +122,9 @@ def test_portrait_attributes_are_rendered_from_definitions_and_validated(mary, w
 def test_responsible_is_offered_and_accepted_only_among_assignable_users(mary, world):
     page = mary.get(f"/clients/{world.own_client.id}/edit").get_data(as_text=True)
     assert "Mary Manager" in page and "Oleg Other" not in page  # Oleg works in another department
-    resp = mary.post(f"/clients/{world.own_client.id}/edit", data=_form(world, responsible_id=str(world.other_manager.id)))
+    resp = mary.post(
+        f"/clients/{world.own_client.id}/edit", data=_form(world, responsible_id=str(world.other_manager.id))
+    )
     assert resp.status_code == 422  # not a choice of the select: the error is next to the field
     assert 'data-field-error="responsible_id"' in resp.get_data(as_text=True)
     db.session.expire_all()
@@ -182,7 +184,12 @@ def test_add_contact_with_errors_duplicates_and_create_anyway(mary, world):
     assert 'data-field-error="full_name"' in resp.get_data(as_text=True)
     resp = mary.post(url, data={"full_name": "Anna Smirnova", "birthday": "1990-02-31"})
     assert resp.status_code == 422 and 'data-field-error="birthday"' in resp.get_data(as_text=True)
-    dup = {"full_name": "Ivan Petroff", "phones": ["+7 916 111-22-33"], "is_key_person": "y", "birthday": "1985-07-01"}
+    dup = {
+        "full_name": "Ivan Petroff",
+        "phones": ["+7 916 111-22-33"],
+        "is_key_person": "y",
+        "birthday": "1985-07-01",
+    }
     resp = mary.post(url, data=dup)
     page = resp.get_data(as_text=True)
     assert resp.status_code == 422 and 'data-testid="duplicates"' in page and "Ivan Petrov" in page
@@ -206,7 +213,11 @@ def test_edit_contact_saves_all_or_nothing_and_keeps_history(mary, world):
     assert mary.post(url, data=good).status_code == 303
     db.session.expire_all()
     contact = db.session.get(ContactPerson, world.contact.id)
-    assert (contact.full_name, contact.position, contact.is_key_person) == ("Ivan P. Petrov", "Head of purchasing", False)
+    assert (contact.full_name, contact.position, contact.is_key_person) == (
+        "Ivan P. Petrov",
+        "Head of purchasing",
+        False,
+    )
     assert contact.emails == ["ivan@romashka.ru"]
     history = mary.get(f"/contacts/{world.contact.id}/history").get_data(as_text=True)
     for field in ("full_name", "position", "is_key_person", "emails", "birthday"):
