@@ -34,6 +34,7 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem("main.my_sales", _l("My sales"), "bi-graph-up-arrow"),
             NavItem("main.support", _l("Support"), "bi-life-preserver"),
             NavItem("clients.index", _l("Clients"), "bi-people"),
+            NavItem("leads.index", _l("Potential clients"), "bi-person-plus"),
             NavItem("main.calendar", _l("Calendar"), "bi-calendar3"),
             NavItem("main.mail", _l("Mail"), "bi-envelope"),
             NavItem("main.dialogs", _l("Dialogs"), "bi-chat-dots"),
