@@ -29,7 +29,7 @@ HISTORY_FIELD_LABELS: dict[str, Any] = {
     "name": _l("Name"), "legal_name": _l("Legal name"), "inn": _l("INN"), "kpp": _l("KPP"),
     "legal_address": _l("Legal address"), "actual_address": _l("Actual address"), "website": _l("Website"),
     "description": _l("Description"), "region_id": _l("Business region"), "segment_id": _l("Segment"),
-    "kind": _l("Kind"), "is_active": _l("Active"), "phones": _l("Phones"), "emails": _l("E-mails"),
+    "kind": _l("Kind"), "is_active": _l("Works with us"), "phones": _l("Phones"), "emails": _l("E-mails"),
     "responsible_id": _l("Responsible"), "relation": _l("Relationship"), "merged": _l("Merged in"),
     "merged_into_id": _l("Merged into"), "lead_id": _l("Converted from potential client"),
     "full_name": _l("Full name"), "position": _l("Position"), "is_key_person": _l("Key person"),

@@ -36,7 +36,7 @@ def _section() -> dict[str, Any]:
 
 
 @bp.route("/<int:client_id>/relations", methods=["GET", "POST"])
-@role_required("employee", _l("manager"))
+@role_required("employee", "manager")
 @crm_errors_as_http
 def relations(client_id: int) -> Any:
     client = client_for_editing(current_user, client_id)
@@ -66,7 +66,7 @@ def relations(client_id: int) -> Any:
 
 
 @bp.route("/<int:client_id>/relations/<int:relation_id>/delete", methods=["POST"])
-@role_required("employee", _l("manager"))
+@role_required("employee", "manager")
 @crm_errors_as_http
 def remove_relation(client_id: int, relation_id: int) -> Any:
     client = client_for_editing(current_user, client_id)
@@ -80,7 +80,7 @@ def remove_relation(client_id: int, relation_id: int) -> Any:
 
 
 @bp.route("/<int:client_id>/merge")
-@role_required("employee", _l("manager"))
+@role_required("employee", "manager")
 @crm_errors_as_http
 def merge_pick(client_id: int) -> Any:
     client = client_for_editing(current_user, client_id)
@@ -95,7 +95,7 @@ def merge_pick(client_id: int) -> Any:
 
 
 @bp.route("/<int:client_id>/merge/<int:other_id>", methods=["GET", "POST"])
-@role_required("employee", _l("manager"))
+@role_required("employee", "manager")
 @crm_errors_as_http
 def merge_preview(client_id: int, other_id: int) -> Any:
     """``client_id`` is kept, ``other_id`` is merged into it (the page offers to swap the two)."""
