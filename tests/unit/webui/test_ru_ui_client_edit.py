@@ -1,6 +1,7 @@
 """Every UI string of the client-editing and potential clients pages has a Russian translation, and strings
 shared with other pages keep the translation those pages already use (one catalogue, no conflicts)."""
 
+import importlib
 import re
 from pathlib import Path
 
@@ -31,8 +32,6 @@ def test_shared_strings_keep_the_translation_of_the_other_pages():
     others: dict[str, str] = {}
     for path in (ROOT / "translations").glob("ru_ui_*.py"):
         if path.name != "ru_ui_client_edit.py":
-            namespace: dict = {}
-            exec(path.read_text(encoding="utf-8"), namespace)  # noqa: S102 - our own source file
-            others.update(namespace["RU"])
+            others.update(importlib.import_module(f"webui.translations.{path.stem}").RU)
     clashes = {k: (v, others[k]) for k, v in RU.items() if k in others and others[k] != v}
     assert clashes == {}
