@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/pages.py                 # 10,000 open tasks; client with 10,000 Feed entries
     .venv/bin/python bench/pages.py --json          # {"my_tasks_ms_p95": ..., "client_card_ms_p95": ..., ...}
+                                                    # plus <page>_cpu_ms_min and <page>_statements
     .venv/bin/python bench/pages.py --tasks 20000 --rebuild
 
 Builds once, in a throw-away database on 127.0.0.1, the scale data (``crm.demo.scale_data``: the big client has
@@ -25,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/routemap_bench_pages"
@@ -152,23 +153,40 @@ def _measure(app: Any, setup: dict[str, Any], repeat: int) -> dict[str, Any]:
     }
     if "clients.card" not in app.view_functions:
         pages.pop("client_card")
+    statements = [0]
+
+    def count(*_args: Any) -> None:
+        statements[0] += 1
+
+    from engine.db import db
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
     for name, url in pages.items():
-        times = _times(client, url, repeat)
+        times, cpu = _times(client, url, repeat)
         results[f"{name}_ms_p50"] = round(statistics.median(times), 2)
         results[f"{name}_ms_p95"] = round(_p95(times), 2)
+        # In-process CPU (time.process_time) is steadier than wall time on a shared machine.
+        results[f"{name}_cpu_ms_min"] = round(min(cpu), 2)
+        statements[0] = 0
+        _get(client, url)
+        results[f"{name}_statements"] = statements[0]
+    event.remove(engine, "before_cursor_execute", count)
     results.setdefault("client_card_ms_p95", None)
     return results
 
 
-def _times(client: Any, url: str, repeat: int) -> list[float]:
+def _times(client: Any, url: str, repeat: int) -> tuple[list[float], list[float]]:
     for _ in range(2):
         _get(client, url)
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         _get(client, url)
         times.append((time.perf_counter() - started) * 1000)
-    return times
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return times, cpu
 
 
 def _get(client: Any, url: str) -> None:
@@ -195,7 +213,8 @@ def _print(results: dict[str, Any]) -> None:
           f"{results['client_feed_entries']:,} Feed entries, {results['repeat']} requests each")  # fmt: skip
     for key in sorted(k for k in results if k.endswith("_ms_p50")):
         name = key[: -len("_ms_p50")]
-        print(f"  {name:32} p50 {results[key]:8.2f} ms   p95 {results[name + '_ms_p95']:8.2f} ms")
+        print(f"  {name:32} p50 {results[key]:8.2f} ms   p95 {results[name + '_ms_p95']:8.2f} ms   "
+              f"CPU min {results[name + '_cpu_ms_min']:6.2f} ms   {results[name + '_statements']} statements")  # fmt: skip
 
 
 if __name__ == "__main__":
