@@ -84,3 +84,23 @@ def _forget(tree_owner: Any, top: Any, task: Any) -> int:
     tree_owner.tasks.pop(task.id, None)
     top.event_manager.remove_task(task)
     return 1
+
+
+# SpiffWorkflow's task iterator (``get_tasks``, ``is_completed``, ``do_engine_steps``) stops descending at
+# this depth: a task below it is invisible, so a ready task there is never run and nothing says so.
+ITERATOR_MAX_DEPTH = 1000
+
+
+def tree_depth(workflow: Any) -> int:
+    """The deepest level of the task tree as SpiffWorkflow's iterator counts it (subprocesses included)."""
+    top = workflow
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(workflow.task_tree, 0)]
+    while stack:
+        task, depth = stack.pop()
+        deepest = max(deepest, depth)
+        subprocess = top.subprocesses.get(task.id)
+        if subprocess is not None:
+            stack.append((subprocess.task_tree, depth + 1))
+        stack.extend((child, depth + 1) for child in task.children)
+    return deepest

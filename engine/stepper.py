@@ -29,7 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine import events as ev
 from engine.calendar import WorkCalendar
 from engine.calendar_service import default_calendar_from
-from engine.compaction import compact_history
+from engine.compaction import ITERATOR_MAX_DEPTH, compact_history, tree_depth
 from engine.db import db, utcnow
 from engine.definition_model import ProcessDefinition
 from engine.humantask_model import OPEN, HumanTask
@@ -187,7 +187,18 @@ def advance(step: Step) -> None:
             element = element_of(task)[0] if task is not None else None
             raise StepFailed(step.instance.id, element, _describe(exc)) from exc
         if not any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
-            return
+            if tree_depth(workflow) < ITERATOR_MAX_DEPTH:
+                return
+            # A long automatic loop pushed its next task below the levels SpiffWorkflow walks, where it
+            # would never run (the instance would stall silently): cut the finished history and go on.
+            if compact_history(workflow) and tree_depth(workflow) < ITERATOR_MAX_DEPTH:
+                continue
+            raise StepFailed(
+                step.instance.id,
+                None,
+                f"the task tree is deeper than the {ITERATOR_MAX_DEPTH} levels SpiffWorkflow walks and its "
+                "history cannot be cut (a long loop beside a waiting parallel branch?)",
+            )
     raise StepFailed(step.instance.id, None, f"automatic tasks still ready after {MAX_ENGINE_ROUNDS} rounds")
 
 

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from runtime_support import FIXTURES, deploy_fixture, events_of
+from sqlalchemy import func, select
 
 from engine import events as ev
-from engine.db import utcnow
+from engine.db import db, utcnow
 from engine.humantasks import complete_task
+from engine.instance_model import ProcessInstance
 from engine.instances import get_instance, instance_data, start_instance
 from engine.messages import deliver_message
+from engine.runtime_errors import StepFailed
 from engine.task_queries import tasks_for_instance
 from engine.timers import fire_due_timers
 
@@ -104,3 +108,26 @@ def test_loop_of_300_rounds_completes_and_state_stays_small(any_app: Flask) -> N
     # Completed history is compacted out of the hot state: round 299 stores about what round 10 did.
     assert sizes[299] < sizes[10] * 1.5, sizes
     assert len(events_of(instance.id, ev.VARIANT_CHOSEN)) == 300
+
+
+def test_automatic_loop_of_1200_rounds_in_one_step_completes(any_app: Flask) -> None:
+    # 1,200 script rounds are ~2,400 task levels in one step: past SpiffWorkflow's 1,000-level walk the
+    # next ready task is invisible and the instance used to stop at round 499, "running" with nothing open.
+    deploy_fixture("rt_auto_loop")
+    instance = start_instance("rt_auto_loop", data={"target": 1200})
+    assert _open(instance.id) == ["Check"]
+    assert instance_data(instance.id)["rounds"] == 1200
+    _do(instance.id, "Check")
+    assert get_instance(instance.id).status == "completed"
+
+
+def test_a_tree_too_deep_to_compact_fails_loudly_and_stores_nothing(any_app: Flask) -> None:
+    # Beside a waiting parallel branch the loop's history cannot be cut: the step must refuse, not stall.
+    deploy_fixture("rt_parallel_loop")
+    with pytest.raises(StepFailed, match="task tree"):
+        start_instance("rt_parallel_loop", data={"target": 1200})
+    assert db.session.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+    instance = start_instance("rt_parallel_loop", data={"target": 300})
+    assert _open(instance.id) == ["Wait"]
+    _do(instance.id, "Wait")
+    assert get_instance(instance.id).status == "completed"
