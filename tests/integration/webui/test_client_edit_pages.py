@@ -15,7 +15,12 @@ from tests.integration.webui.clients_fixtures import build_world, log_in
 
 
 @pytest.fixture
-def world(app):
+def client(any_app):
+    return any_app.test_client()
+
+
+@pytest.fixture
+def world(any_app):
     return build_world()
 
 
@@ -243,3 +248,30 @@ def test_merged_card_edit_url_lands_on_the_kept_card(mary, world):
     merge_clients(world.manager, world.own_client.id, twin.id)
     resp = mary.get(f"/clients/{twin.id}/edit")
     assert resp.status_code == 302 and resp.location.endswith(f"/clients/{world.own_client.id}/edit")
+
+
+def test_forms_without_the_csrf_token_change_nothing(tmp_path):
+    from tests.conftest import make_sqlite_app
+
+    csrf_app = make_sqlite_app(tmp_path, WTF_CSRF_ENABLED=True)
+    with csrf_app.app_context():
+        world = build_world()
+        browser = csrf_app.test_client()
+        login_page = browser.get("/login").get_data(as_text=True)
+        token = login_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        resp = browser.post(
+            "/login", data={"username": "mary", "password": "password-1", "csrf_token": token}
+        )
+        assert resp.status_code == 302
+        edit_page = browser.get(f"/clients/{world.own_client.id}/edit").get_data(as_text=True)
+        assert 'name="csrf_token"' in edit_page
+        own = world.own_client.id
+        for url, data in ((f"/clients/{own}/edit", _form(world, name="Forged")), (f"/clients/{own}/flags",
+                          {"liquidated": "y"}), (f"/clients/{own}/contacts/new", {"full_name": "Forged"})):  # fmt: skip
+            assert browser.post(url, data=data).status_code == 303  # back to the form with "expired"
+        db.session.expire_all()
+        assert db.session.get(Client, own).name == "Romashka LLC"
+        assert db.session.query(ContactPerson).filter_by(full_name="Forged").count() == 0
+        state = db.session.get(ClientWorkState, own)
+        assert state is None or not state.is_liquidated
+        db.session.remove()

@@ -16,7 +16,12 @@ from tests.integration.webui.clients_fixtures import build_world, log_in
 
 
 @pytest.fixture
-def world(app):
+def client(any_app):
+    return any_app.test_client()
+
+
+@pytest.fixture
+def world(any_app):
     return build_world()
 
 
