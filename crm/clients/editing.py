@@ -15,7 +15,7 @@ from crm.clients.contacts import clean_contact_fields, get_contact, update_conta
 from crm.clients.duplicates import find_duplicate_clients
 from crm.clients.leads import clean_lead_fields, get_lead, update_lead
 from crm.clients.models import LEAD_CONVERTED, BusinessRegion, Client, ContactPerson, Lead, Segment
-from crm.clients.portrait import clean_portrait
+from crm.clients.portrait import clean_portrait, portrait_attributes_for
 from crm.clients.services import (
     check_responsible,
     clean_channels,
@@ -61,6 +61,12 @@ def save_client(
     """
     client = client_for_editing(actor, client_id)
     kind = changes.get("kind") or client.kind
+    if kind != client.kind and client.portrait:
+        # A company that turns out to be a person: values of attributes the new kind does not have are removed
+        # (each removal is recorded in the history), otherwise the card could not be saved at all.
+        defined = {a.code for a in portrait_attributes_for(kind)}
+        dropped = {code: None for code in client.portrait if code not in defined}
+        changes = {**changes, "portrait": {**dropped, **dict(changes.get("portrait") or {})}}
     portrait = {**(client.portrait or {}), **dict(changes.get("portrait") or {})}
     try:
         validate_all(

@@ -275,3 +275,22 @@ def test_forms_without_the_csrf_token_change_nothing(tmp_path):
         state = db.session.get(ClientWorkState, own)
         assert state is None or not state.is_liquidated
         db.session.remove()
+
+
+def test_changing_the_kind_drops_portrait_values_the_new_kind_does_not_have(mary, world):
+    admin = _admin()
+    define_portrait_attribute(admin, code="staff", label="Staff", value_type="number", applies_to="company")
+    define_portrait_attribute(admin, code="hobby", label="Hobby", value_type="string", applies_to="person")
+    assert (
+        mary.post(
+            f"/clients/{world.own_client.id}/edit", data=_form(world, **{"portrait.staff": "12"})
+        ).status_code
+        == 303
+    )
+    person = _form(world, kind="person", inn="", **{"portrait.hobby": "chess"})
+    resp = mary.post(f"/clients/{world.own_client.id}/edit", data=person)
+    assert resp.status_code == 303, resp.get_data(as_text=True)
+    db.session.expire_all()
+    client = db.session.get(Client, world.own_client.id)
+    assert client.kind == "person" and client.portrait == {"hobby": "chess"}
+    assert db.session.query(ChangeLogEntry).filter_by(field="portrait.staff", new_value=None).count() == 1
