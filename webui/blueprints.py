@@ -9,12 +9,26 @@ from zoneinfo import ZoneInfo
 from flask import Flask, request
 from flask_babel import format_datetime, get_locale
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from webui.extensions import login_manager
 from webui.navigation import sections_for
 
+# The largest id a route accepts: PostgreSQL ``integer`` keys end here, and a bigger number reaching SQLite
+# raises OverflowError (a 500) instead of finding nothing.
+MAX_ROUTE_ID = 2**31 - 1
+
+
+class RecordIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a non-negative whole number a primary key can hold, else 404."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ROUTE_ID)
+        super().__init__(url_map, *args, **kwargs)
+
 
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = RecordIdConverter  # before any route is added
     import crm.models  # noqa: F401  - all tables known to metadata and Alembic
     import engine.models  # noqa: F401
     from crm.operations import register_crm_operations
@@ -23,8 +37,19 @@ def register_blueprints(app: Flask) -> None:
     register_crm_operations()  # the operations BPMN service tasks call (crm/..., feed/post)
     register_process_operations()  # the shipped route maps' own (notify/in_app, support/..., triggers/...)
     from webui import errors
-    from webui.views import admin, auth, main, monitoring, processes, work_calendar
-    from webui.views import cards, sales, support_queue, task_page, tasks  # noqa: F401  - routes on main.bp
+    from webui.views import (  # noqa: F401  - routes on main.bp
+        admin,
+        auth,
+        cards,
+        main,
+        monitoring,
+        processes,
+        sales,
+        support_queue,
+        task_page,
+        tasks,
+        work_calendar,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)

@@ -18,6 +18,7 @@ from flask import Blueprint, g, request
 from jsonschema import Draft202012Validator
 
 from crm.accounts.models import User
+from webui.api.schema_types import MAX_ID
 from webui.api.schemas import COMPONENTS
 
 API_PREFIX = "/api/v1"
@@ -210,6 +211,10 @@ def query_int(name: str, default: int | None = None, *, minimum: int | None = No
     if minimum is not None and value < minimum:
         raise ApiProblem(
             400, "Bad parameter", f"{name} must be at least {minimum}.", errors={name: "too small"}
+        )
+    if abs(value) > MAX_ID:  # the database's integers end here; a bigger number overflows, not "finds none"
+        raise ApiProblem(
+            400, "Bad parameter", f"{name} must be at most {MAX_ID}.", errors={name: "too large"}
         )
     return value
 

@@ -131,7 +131,7 @@ INPUTS: dict[str, Any] = {
             "result": STR,
             "planned_at": nullable({**TIME, "description": "With a time zone offset."}),
             "actual_at": nullable(TIME),
-            "duration_minutes": nullable({"type": "integer", "minimum": 0}),
+            "duration_minutes": nullable({"type": "integer", "minimum": 0, "maximum": 100_000}),
             "responsible_id": nullable(ID),
         }
         | {name: nullable(ID) for name in LINKS},

@@ -6,7 +6,9 @@ from typing import Any
 
 STR: dict[str, Any] = {"type": "string"}
 INT: dict[str, Any] = {"type": "integer"}
-ID: dict[str, Any] = {"type": "integer", "minimum": 1}
+# Ids end where PostgreSQL ``integer`` keys do; a bigger one would overflow the database, not find nothing.
+MAX_ID = 2**31 - 1
+ID: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 BOOL: dict[str, Any] = {"type": "boolean"}
 TIME: dict[str, Any] = {"type": "string", "format": "date-time"}
 

@@ -15,6 +15,7 @@ from engine.heartbeat import recent_heartbeats
 from engine.jobs import PERIODIC
 from webui.authz import role_required
 from webui.forms import DepartmentForm, GroupForm, RoleForm, UserForm
+from webui.views.workplace_common import int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 25
@@ -40,7 +41,7 @@ def _attach_error(form: Any, exc: AccountError) -> None:
 @bp.route("/users")
 @role_required("administrator")
 def users() -> str:
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = int_arg("page", 1, minimum=1)
     query = request.args.get("q", "").strip()
     state = request.args.get("state", "active")
     role = request.args.get("role") or None

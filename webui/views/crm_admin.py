@@ -33,6 +33,7 @@ from engine.calendar_sla import parse_sla
 from engine.definitions import list_definitions
 from engine.errors import CalendarInvalid
 from webui.authz import role_required
+from webui.views.workplace_common import int_arg
 
 bp = Blueprint("crm_admin", __name__, url_prefix="/admin/crm")
 PER_PAGE = 25
@@ -57,7 +58,7 @@ def field_errors(exc: ValidationFailed) -> dict[str, str]:
 
 
 def page_arg() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return int(int_arg("page", 1, minimum=1))
 
 
 def not_found(message: str) -> tuple[str, int]:

@@ -11,12 +11,15 @@ from typing import Any
 from flask import Response, request, url_for
 from werkzeug.routing import BuildError
 
+from webui.views.workplace_common import int_arg
+
 DEFAULT_PERIOD_DAYS = 90
 
 
 def arg_int(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() else None
+    """A non-negative whole number from the query string, else None (``"²".isdigit()`` is True: not used)."""
+    value: int | None = int_arg(name, minimum=0)
+    return value
 
 
 def arg_date(name: str) -> date | None:

@@ -26,6 +26,7 @@ from engine.migration import FAILED, MIGRATED, REFUSED, migrate_instances, migra
 from webui.authz import role_required
 from webui.route_map_diff import diff_route_maps
 from webui.route_map_pages import MIGRATION_PAGE_SIZE, migration_candidates
+from webui.views.workplace_common import int_arg
 
 migration_bp = Blueprint("migration", __name__)
 
@@ -67,7 +68,7 @@ def _versions(key: str, version: int) -> tuple[ProcessDefinition, ProcessDefinit
 @role_required("designer")
 def candidates(key: str, version: int) -> str:
     source, target = _versions(key, version)
-    listing = migration_candidates(source, target, request.args.get("page", 1, type=int))
+    listing = migration_candidates(source, target, int_arg("page", 1, minimum=1))
     return render_template(
         "processes/migrate.html",
         key=key,

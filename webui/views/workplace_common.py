@@ -52,9 +52,14 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+# Query arguments above this are treated as malformed: a page number or an id beyond it would overflow the
+# database's integers (SQLite raises OverflowError) instead of finding nothing.
+MAX_INT_ARG = 2**31 - 1
+
+
 def int_arg(name: str, default: int | None = None, *, minimum: int | None = None) -> Any:
-    """An integer query argument; malformed values fall back to ``default``."""
+    """An integer query argument; malformed or out-of-range values fall back to ``default``."""
     value = request.args.get(name, type=int)
-    if value is None or (minimum is not None and value < minimum):
+    if value is None or abs(value) > MAX_INT_ARG or (minimum is not None and value < minimum):
         return default
     return value
