@@ -11,6 +11,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from webui.safe_urls import local_referrer
+
 log = logging.getLogger(__name__)
 
 
@@ -45,7 +47,7 @@ def init_app(app: Flask) -> None:
         if _wants_json():
             return problem(400, _("Form expired"), detail)
         flash(detail, "warning")
-        return redirect(request.referrer or request.path), 303
+        return redirect(local_referrer() or request.path), 303
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -14,6 +12,7 @@ from crm.accounts.errors import LoginFailed, LoginRateLimited
 from webui.forms import LoginForm
 from webui.i18n import LANGUAGES
 from webui.navigation import home_endpoint
+from webui.safe_urls import local_target
 
 bp = Blueprint("auth", __name__)
 
@@ -30,12 +29,7 @@ DEMO_ACCOUNTS = (
 
 def _safe_next(target: str | None) -> str | None:
     """Only same-site relative paths are followed after log-in."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+    return local_target(target)
 
 
 @bp.route("/login", methods=["GET", "POST"])

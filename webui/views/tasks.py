@@ -22,6 +22,7 @@ from engine.db import utcnow
 from engine.humantasks import claim, delegate, get_task, unclaim
 from engine.runtime_errors import TaskAlreadyCompleted, TaskNotFound, TaskNotOpen, TaskNotYours
 from webui.authz import role_required
+from webui.safe_urls import local_referrer
 from webui.views.main import bp
 from webui.views.workplace_common import BADGE_CLASSES, abort_for, deadline_state, int_arg, is_htmx
 
@@ -94,7 +95,7 @@ def _after_action(task_id: int) -> Any:
     if is_htmx():
         row = _single_row(task_id)
         return render_template("tasks/_row.html", **row)
-    return redirect(request.referrer or url_for("main.my_tasks"), 303)
+    return redirect(local_referrer() or url_for("main.my_tasks"), 303)
 
 
 def _single_row(task_id: int) -> dict[str, Any]:
@@ -131,7 +132,7 @@ def _refused(task_id: int, message: str) -> Any:
         resp.headers["HX-Reswap"] = "beforeend"
         return resp
     flash(message, "danger")
-    return redirect(request.referrer or url_for("main.my_tasks"), 303)
+    return redirect(local_referrer() or url_for("main.my_tasks"), 303)
 
 
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"], endpoint="task_claim")
