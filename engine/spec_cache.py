@@ -25,7 +25,7 @@ from engine.db import db
 from engine.definition_model import ProcessDefinition
 from engine.definition_store import get_definition
 from engine.errors import DefinitionNotFound, EngineError
-from engine.parsing import new_parser
+from engine.parsing import new_parser, read_xml
 
 Specs = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
 # process spec name -> id of the definition whose BPMN declares it
@@ -92,8 +92,8 @@ def clear_spec_cache() -> None:
 def _parse(definition: ProcessDefinition) -> tuple[Specs, SpecOwners]:
     parser = new_parser()
     for name, text in sorted((definition.dmn or {}).items()):
-        parser.add_dmn_str(text.encode("utf-8"), filename=name)
-    parser.add_bpmn_str(definition.bpmn_xml.encode("utf-8"), filename=f"{definition.key}.bpmn")
+        parser.add_dmn_xml(read_xml(text, file=name), filename=name)  # hardened parser, not lxml's default
+    parser.add_bpmn_xml(read_xml(definition.bpmn_xml), filename=f"{definition.key}.bpmn")
     top = parser.get_spec(definition.key)
     subprocesses: dict[str, BpmnProcessSpec] = parser.get_subprocess_specs(
         definition.key, require_call_activity_specs=False
