@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -99,6 +99,8 @@ def register_blueprints(app: Flask) -> None:
         if value is None:
             return ""
         tz = getattr(current_user, "timezone", None) or app.config["DEFAULT_TIMEZONE"]
+        if value.tzinfo is None:  # stored instants are UTC; astimezone() would take the server's own zone
+            value = value.replace(tzinfo=UTC)
         return format_datetime(value.astimezone(ZoneInfo(tz)).replace(tzinfo=None), fmt)
 
     @app.after_request

@@ -14,7 +14,7 @@ Cards include ``feed/_feed.html`` with these variables::
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -153,5 +153,7 @@ def feed_instant(value: str | None) -> str:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return value
+    if moment.tzinfo is None:  # instants are stored in UTC; astimezone() would take the server's own zone
+        moment = moment.replace(tzinfo=UTC)
     zone = getattr(current_user, "timezone", None) or current_app.config["DEFAULT_TIMEZONE"]
     return format_datetime(moment.astimezone(ZoneInfo(zone)).replace(tzinfo=None), "short")
