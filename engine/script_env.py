@@ -2,7 +2,8 @@
 
 Service tasks (``spiffworkflow:serviceTaskOperator``) call the operation registry with their evaluated
 parameters; the result (JSON-able) lands in the task's result variable. A failure propagates with its real
-cause, so the runtime can open an incident instead of SpiffWorkflow's masked error.
+cause, so the runtime can open an incident instead of SpiffWorkflow's masked error, and its writes are
+rolled back to a savepoint: only the incident is committed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.calendar import WorkCalendar
+from engine.db import db
 from engine.operations import get_operation
 from engine.sandbox import SandboxScriptEngine, make_script_engine
 
@@ -23,7 +25,10 @@ def call_operation(
     params = {name: spec["value"] for name, spec in operation_params.items()}
     operation = get_operation(operation_name)
     operation.validate(params)
-    return json.dumps(operation.fn(**params))
+    # Operations join the step's transaction; a SAVEPOINT lets a failing one take its own writes back (the
+    # step still commits, with the incident) and keeps the session usable after a refused flush.
+    with db.session.begin_nested():
+        return json.dumps(operation.fn(**params))
 
 
 def build_script_engine(calendar: WorkCalendar, now: datetime) -> SandboxScriptEngine:
