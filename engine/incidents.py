@@ -13,8 +13,8 @@ from sqlalchemy import select
 from engine import events as ev
 from engine.db import db, utcnow
 from engine.incident_model import OPEN, RESOLVED, Incident
-from engine.instance_model import RUNNING, SUSPENDED
-from engine.runtime_errors import IncidentNotFound
+from engine.instance_model import RUNNING, SUSPENDED, ProcessInstance
+from engine.runtime_errors import IncidentNotFound, StepFailed
 from engine.stepper import Step, element_of, run_step
 
 FIRST_RETRY_DELAY = timedelta(seconds=30)
@@ -140,11 +140,38 @@ def retry_due_incidents(*, now: datetime | None = None, limit: int = 100) -> int
     for incident_id in due:
         try:
             retry_incident(incident_id, now=now)
+        except StepFailed as exc:
+            # The call may have gone through but the step after it failed and rolled back: back off like a
+            # failed call (else the operation runs again on every tick).
+            db.session.rollback()
+            _back_off_failed_retry(incident_id, exc, now)
+            continue
         except Exception:  # one instance's trouble must not stop the others' retries
             db.session.rollback()
             continue
         count += 1
     return count
+
+
+def _back_off_failed_retry(incident_id: int, exc: StepFailed, now: datetime) -> None:
+    incident = db.session.get(Incident, incident_id)
+    if incident is None or incident.status != OPEN:
+        return
+    incident.attempts += 1
+    incident.error = str(exc)
+    incident.next_retry_at = next_retry_at(now, incident.attempts, None, incident.max_attempts)
+    instance = db.session.get(ProcessInstance, incident.instance_id)
+    assert instance is not None  # FK
+    ev.record_event(
+        instance_id=instance.id,
+        definition_id=instance.definition_id,
+        business_key=instance.business_key,
+        kind=ev.ERROR,
+        element_id=exc.element_id,
+        at=now,
+        details={"error": str(exc), "incident_id": incident.id, "attempts": incident.attempts},
+    )
+    db.session.commit()
 
 
 def open_incidents(instance_id: int | None = None) -> list[Incident]:
