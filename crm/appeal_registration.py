@@ -2,9 +2,9 @@
 
 An appeal arrives by phone, e-mail, web form or messenger. After the caller is found (or not), the appeal is
 either attached to an open interest as an incoming interaction, or becomes a new interest (for an unknown
-caller a potential client first) or a ticket of a chosen appeal type. The documents are written in one
-transaction; the route map (``sale`` for an interest, the appeal type's own for a ticket) starts right after
-the commit, through ``crm.processes``.
+caller a potential client first) or a ticket of a chosen appeal type. The documents and the start of the
+route map (``sale`` for an interest, the appeal type's own for a ticket, through ``crm.processes``) are one
+transaction: when the route map cannot start, nothing is stored.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from crm.deals.services import create_interest_in_session, get_interest
 from crm.errors import ValidationFailed
 from crm.support.models import CHANNELS
 from crm.support.services import create_ticket_in_session
+from engine.calendar_service import get_default_calendar
 from engine.db import db
 
 # How each channel is recorded as an interaction.
@@ -62,11 +63,24 @@ class AppealRegistered:
 
 
 def register_appeal(actor: User, request: AppealRequest) -> AppealRegistered:
-    """Register one appeal as ``request`` says and commit; then start the interest's or ticket's route map.
+    """Register one appeal as ``request`` says and start the interest's or ticket's route map; commits all
+    of it or nothing.
 
-    Raises ``ValidationFailed`` (field errors for the wizard form), ``AccessDenied`` or ``NotFound``.
+    Raises ``ValidationFailed`` (field errors for the wizard form), ``AccessDenied``, ``NotFound``, or what
+    the start raises (``NoStartableDefinition``, ``StepFailed``).
     """
     _validate(request)
+    # The first start of an installation creates (and commits) the default work calendar: before anything
+    # of ours is pending, so that commit cannot carry half the registration along.
+    get_default_calendar()
+    try:
+        return _register(actor, request)
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _register(actor: User, request: AppealRequest) -> AppealRegistered:
     owner = _owner_links(actor, request)
     kind = CHANNEL_INTERACTION_KIND[request.channel]
     subject = request.subject.strip()
@@ -104,7 +118,7 @@ def register_appeal(actor: User, request: AppealRequest) -> AppealRegistered:
             {"kind": kind, "direction": "incoming", "subject": subject, "description": request.description,
              "interest_id": interest.id, "contact_id": owner.get("contact_id")},
         )  # fmt: skip
-        db.session.commit()
+        db.session.flush()  # the route map's first step commits the documents with it, or nothing is stored
         from crm.processes import start_interest_process
 
         instance_id = _instance_id(start_interest_process(actor, interest.id))
@@ -117,7 +131,7 @@ def register_appeal(actor: User, request: AppealRequest) -> AppealRegistered:
         {**owner, "subject": subject, "description": request.description, "channel": request.channel,
          "appeal_type_id": request.appeal_type_id},
     )  # fmt: skip
-    db.session.commit()
+    db.session.flush()
     from crm.processes import start_ticket_process
 
     instance_id = _instance_id(start_ticket_process(actor, ticket.id))
