@@ -3,13 +3,17 @@ timers, cycles, timer start events), with an injected clock."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from flask import Flask
 from runtime_support import FIXTURES, deploy_fixture, events_of
 from sqlalchemy import func, select
 
 from engine import events as ev
+from engine import timers as engine_timers
 from engine.db import db, utcnow
 from engine.humantasks import complete_task
 from engine.instance_model import ProcessInstance
@@ -133,3 +137,40 @@ def test_boundary_cycle_skips_repetitions_missed_while_no_scheduler_ran(any_app:
     assert "Remind" not in dict(_timers(instance.id))
     assert [e.element_id for e in events_of(instance.id, ev.TIMER_FIRED)] == ["Remind"]
     assert fire_due_timers(now=remind_due + timedelta(minutes=16)) == 0
+
+
+def test_two_schedulers_fire_a_due_timer_once(pg_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Scheduler A holds the due row (FOR UPDATE) while its step runs; scheduler B's tick in that moment
+    # must skip it (SKIP LOCKED), not fire it too nor wait for A.
+    deploy_fixture("rt_timers")
+    t0 = utcnow()
+    instance = start_instance("rt_timers", now=t0)
+    a_holds_row, b_done = threading.Event(), threading.Event()
+    original_run_step = engine_timers.run_step
+
+    def run_step_after_b(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread().name == "scheduler-A":  # it has selected the row FOR UPDATE
+            a_holds_row.set()
+            assert b_done.wait(30), "scheduler B blocked on the row A holds"
+        return original_run_step(*args, **kwargs)
+
+    monkeypatch.setattr(engine_timers, "run_step", run_step_after_b)
+    fired: dict[str, int] = {}
+
+    def tick(name: str) -> None:
+        with pg_app.app_context():
+            try:
+                fired[name] = fire_due_timers(now=t0 + timedelta(minutes=11))
+            finally:
+                if name == "scheduler-B":
+                    b_done.set()
+
+    a = threading.Thread(target=tick, args=("scheduler-A",), name="scheduler-A")
+    a.start()
+    assert a_holds_row.wait(30)
+    b = threading.Thread(target=tick, args=("scheduler-B",), name="scheduler-B")
+    b.start()
+    b.join(30)
+    a.join(30)
+    assert fired == {"scheduler-A": 1, "scheduler-B": 0}
+    assert [e.element_id for e in events_of(instance.id, ev.TIMER_FIRED)] == ["Remind"]
