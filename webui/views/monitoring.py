@@ -25,6 +25,7 @@ from webui.views.monitoring_common import (
     instants,
     period,
 )
+from webui.views.workplace_common import parse_id
 
 bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")
 
@@ -219,11 +220,16 @@ def alerts_page() -> Any:
                            notifications=alerts.notifications_for(current_user.id), names=process_figures.people())  # fmt: skip
 
 
+def _recipient_id(raw: str | None) -> int:
+    """The chosen recipient (0, "no such user", when it is not an id), or the current user by default."""
+    return (parse_id(raw) or 0) if raw else int(current_user.id)
+
+
 def _alerts_post() -> Response:
     action = request.form.get("action")
     try:
         if action == "delete":
-            alerts.delete_alert_rule(int(request.form.get("rule_id", "0")))
+            alerts.delete_alert_rule(parse_id(request.form.get("rule_id")) or 0)
         elif action == "read":
             alerts.mark_notifications_read(current_user.id)
         elif action == "evaluate":
@@ -234,7 +240,7 @@ def _alerts_post() -> Response:
                 name=request.form.get("name", ""), metric=request.form.get("metric", ""),
                 comparison=request.form.get("comparison", ">"), threshold=float(request.form.get("threshold") or 0),
                 window_days=int(request.form.get("window_days") or 7),
-                recipient_id=int(request.form.get("recipient_id") or current_user.id),
+                recipient_id=_recipient_id(request.form.get("recipient_id")),
             )  # fmt: skip
             flash(_("Alert rule saved."), "success")
     except (ValueError, CrmError) as exc:

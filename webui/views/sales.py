@@ -14,7 +14,7 @@ from crm.workplaces.errors import MoveNotAllowed
 from crm.workplaces.sales import SCOPES, move_interest_to_stage, sales_board, sales_table
 from webui.authz import role_required
 from webui.views.main import bp
-from webui.views.workplace_common import int_arg
+from webui.views.workplace_common import int_arg, parse_id
 
 PER_PAGE = 25
 STATES = ("open", "closed", "all")
@@ -55,7 +55,7 @@ def my_sales() -> Any:
 @bp.route("/sales/move", methods=["POST"], endpoint="sales_move")
 @role_required("employee", "manager")
 def sales_move() -> Any:
-    interest_id = request.form.get("interest_id", type=int)
+    interest_id = parse_id(request.form.get("interest_id"))
     stage = (request.form.get("stage") or "").strip()
     if not interest_id or not stage:
         return jsonify(ok=False, message=_("Say which deal moves to which stage.")), 400

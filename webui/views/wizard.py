@@ -23,6 +23,7 @@ from crm.support.models import CHANNELS
 from crm.support.services import list_appeal_types
 from webui.authz import role_required
 from webui.views.feed import crm_errors_as_http
+from webui.views.workplace_common import parse_id
 
 bp = Blueprint("wizard", __name__, url_prefix="/wizard")
 
@@ -137,4 +138,4 @@ def _prefill_from_query(query: str) -> dict[str, str]:
 
 
 def _int(value: Any) -> int | None:
-    return int(value) if str(value or "").isdigit() else None
+    return parse_id(value)

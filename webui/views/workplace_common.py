@@ -57,6 +57,18 @@ def is_htmx() -> bool:
 MAX_INT_ARG = 2**31 - 1
 
 
+def parse_id(value: Any) -> int | None:
+    """A record id typed into a form or query (``"42"``), or None when it is not one a key can hold.
+
+    ``str.isdigit`` is not enough: it accepts ``"²"`` (which ``int`` refuses) and numbers of any size.
+    """
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_INT_ARG else None
+
+
 def int_arg(name: str, default: int | None = None, *, minimum: int | None = None) -> Any:
     """An integer query argument; malformed or out-of-range values fall back to ``default``."""
     value = request.args.get(name, type=int)

@@ -86,3 +86,25 @@ def test_api_refuses_ids_beyond_the_database_range_in_bodies(client, company):
     )
     assert resp.status_code == 422
     assert "client_id" in resp.get_json()["errors"]
+
+
+@pytest.mark.parametrize("ident", [HUGE, "²", "-3", "abc"])
+def test_form_ids_that_are_not_record_ids_are_refused_not_500(client, company, ident):
+    log_in(client, "mary")
+    move = client.post("/sales/move", data={"interest_id": ident, "stage": "needs"})
+    assert move.status_code == 400
+    assert client.get(f"/wizard/caller?entity=client&id={ident}").status_code == 200
+    wizard = client.post(
+        "/wizard", data={"channel": "phone", "action": "attach", "caller": "client", "caller_id": ident}
+    )
+    assert wizard.status_code == 422
+    alerts = client.post("/monitoring/alerts", data={"action": "delete", "rule_id": ident})
+    assert alerts.status_code == 302
+    saved = client.post(
+        "/monitoring/alerts",
+        data={"name": "Late", "metric": "overdue_tasks", "window_days": "7", "recipient_id": ident},
+    )
+    assert saved.status_code == 302
+    from crm.monitoring.alerts import list_alert_rules
+
+    assert list_alert_rules() == []
