@@ -21,7 +21,7 @@ from sqlalchemy import select
 from engine import events as ev
 from engine.db import db, utcnow
 from engine.projections import sub_definitions
-from engine.runtime_errors import ConcurrentUpdate, InstanceNotRunning
+from engine.runtime_errors import ConcurrentUpdate, InstanceNotRunning, StepFailed
 from engine.start_triggers import message_start_definitions, sync_start_triggers
 from engine.stepper import Step, element_of, run_step
 from engine.wait_models import MESSAGE, SIGNAL, EventSubscription, UnmatchedMessage
@@ -36,6 +36,7 @@ class Delivery:
     delivered_to: list[int] = field(default_factory=list)  # instance ids that caught it
     started: list[int] = field(default_factory=list)  # instances it started (message/signal start events)
     unmatched_id: int | None = None  # the stored unmatched message, when nobody took it
+    failed: list[int] = field(default_factory=list)  # instances whose step failed on it (kept for redelivery)
 
 
 def catch_in_task(step: Step, task: Any, kind: str, name: str, payload: Any) -> None:
@@ -146,12 +147,20 @@ def deliver_message(
     for sub_id, instance_id, spiff_task_id in subscriptions:
         if instance_id in seen:
             continue  # one delivery per instance: the earliest waiting catch event takes it
-        if _deliver_to(sub_id, instance_id, spiff_task_id, MESSAGE, name, payload, now):
+        try:
+            caught = _deliver_to(sub_id, instance_id, spiff_task_id, MESSAGE, name, payload, now)
+        except StepFailed:
+            # That instance's step rolled back; the others still get the message, and it is kept below
+            # as unmatched so an administrator can redeliver it once the cause is fixed.
+            db.session.rollback()
+            result.failed.append(instance_id)
+            continue
+        if caught:
             seen.add(instance_id)
             result.delivered_to.append(instance_id)
-    if not result.delivered_to:
+    if not result.delivered_to and not result.failed:
         result.started = _start_by_event(MESSAGE, name, payload, correlation_key, now)
-    if not result.delivered_to and not result.started:
+    if result.failed or (not result.delivered_to and not result.started):
         row = UnmatchedMessage(name=name, correlation_key=correlation_key, payload=payload, received_at=now)
         db.session.add(row)
         db.session.commit()

@@ -82,3 +82,28 @@ def test_signal_interrupts_every_waiting_instance(any_app: Flask) -> None:
         assert [e.element_id for e in events_of(inst.id, ev.SIGNAL_RECEIVED)] == ["Stop"]
         assert db.session.get(type(inst), inst.id).status == "completed"  # type: ignore[union-attr]
     assert _subscriptions(instances[2].id) == [("message", "client_reply", "d2", "WaitReply")]
+
+
+def test_a_failing_subscriber_does_not_stop_delivery_to_the_others(any_app: Flask, monkeypatch) -> None:
+    from engine import messages
+    from engine.runtime_errors import StepFailed
+
+    deploy_fixture("rt_messages")
+    a = start_instance("rt_messages", business_key="deal-Z")
+    b = start_instance("rt_messages", business_key="deal-Z")
+    real_catch = messages.catch_in_task
+
+    def failing_for_a(step, task, kind, name, payload):
+        if step.instance.id == a.id:
+            raise StepFailed(a.id, "Read", "a script after the catch event failed")
+        real_catch(step, task, kind, name, payload)
+
+    monkeypatch.setattr(messages, "catch_in_task", failing_for_a)
+    result = deliver_message("client_reply", "deal-Z", {"text": "hello"})
+    assert result.delivered_to == [b.id] and result.failed == [a.id]
+    assert result.unmatched_id is not None  # kept for redelivery
+    assert [t.element_id for t in tasks_for_instance(b.id)] == ["Read"]
+    assert tasks_for_instance(a.id) == []
+    monkeypatch.setattr(messages, "catch_in_task", real_catch)
+    again = redeliver_unmatched(result.unmatched_id)
+    assert again.delivered_to == [a.id]

@@ -81,3 +81,23 @@ def test_jobs_are_sent_only_after_commit_and_dropped_on_rollback(tmp_path):
         db.session.rollback()
         db.session.commit()
         assert sent == [(HEARTBEAT, ("a",))]
+
+
+def test_a_job_queued_in_a_rolled_back_savepoint_is_dropped(tmp_path):
+    app = make_sqlite_app(tmp_path)
+    sent = []
+
+    class Recorder:
+        def dispatch(self, name, args):
+            sent.append(args)
+
+    app.extensions["routemap.dispatcher"] = Recorder()
+    with app.app_context():
+        enqueue(HEARTBEAT, "outer")
+        savepoint = db.session.begin_nested()
+        enqueue(HEARTBEAT, "inside-failed-savepoint")
+        savepoint.rollback()
+        with db.session.begin_nested():
+            enqueue(HEARTBEAT, "inside-kept-savepoint")
+        db.session.commit()
+    assert sent == [("outer",), ("inside-kept-savepoint",)]
