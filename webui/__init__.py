@@ -23,7 +23,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
-    app.config.setdefault("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+    # Flask's own defaults hold these keys as None, so ``setdefault`` would keep None (no upload limit).
+    for key, value in (("MAX_CONTENT_LENGTH", 25 * 1024 * 1024), ("SESSION_COOKIE_SAMESITE", "Lax")):
+        if app.config.get(key) is None:
+            app.config[key] = value
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///") :]).parent.mkdir(
             parents=True, exist_ok=True
