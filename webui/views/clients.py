@@ -34,6 +34,7 @@ from crm.workplaces_clients import (
 )
 from webui.authz import role_required
 from webui.views.feed import crm_errors_as_http, load_feed
+from webui.views.workplace_common import parse_id
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -62,8 +63,8 @@ def _section() -> dict[str, Any]:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    """A positive id or page number from the query string; anything else (``²``, huge numbers) is None."""
+    return parse_id(request.args.get(name))
 
 
 @bp.route("")

@@ -108,3 +108,13 @@ def test_form_ids_that_are_not_record_ids_are_refused_not_500(client, company, i
     from crm.monitoring.alerts import list_alert_rules
 
     assert list_alert_rules() == []
+
+
+def test_clients_list_ignores_malformed_and_huge_numbers(app, client):
+    from crm.accounts import services as accounts
+
+    accounts.ensure_builtin_roles()
+    accounts.create_user("mgr", "Manager", "password-1", roles=["manager"])
+    client.post("/login", data={"username": "mgr", "password": "password-1"})
+    for query in ("page=²", "page=99999999999999999999", "segment=99999999999999999999", "responsible=-1"):
+        assert client.get(f"/clients?{query}").status_code == 200, query
