@@ -22,6 +22,7 @@ from crm.notifications.services import (
     unread_count,
 )
 from crm.notifications.settings import get_settings, save_settings
+from webui.safe_urls import local_target
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 20
@@ -59,13 +60,8 @@ def notification_badge() -> dict[str, Any]:
     return {"notification_count": count}
 
 
-def _local(link: str) -> bool:
-    return link.startswith("/") and not link.startswith("//") and "\\" not in link
-
-
 def _back(default: str) -> Response:
-    target = request.form.get("next") or ""
-    return redirect(target if _local(target) else default, 303)
+    return redirect(local_target(request.form.get("next")) or default, 303)
 
 
 @bp.route("")
@@ -99,7 +95,7 @@ def open_one(notification_id: str) -> Response:
         item = open_notification(current_user.id, notification_id)
     except (InvalidNotificationId, NotFound):
         abort(404)
-    return redirect(item.link if _local(item.link) else url_for("notifications.index"), 303)
+    return redirect(local_target(item.link) or url_for("notifications.index"), 303)
 
 
 @bp.route("/read", methods=["POST"])

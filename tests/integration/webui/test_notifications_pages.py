@@ -111,8 +111,10 @@ def test_page_is_paged_filtered_and_marks_read(client, people):
     unread_page = client.get("/notifications?show=unread").get_data(as_text=True)
     assert "Item 24" not in unread_page and "Item 23" not in unread_page and "Item 22" in unread_page
 
-    assert client.post("/notifications/read-all", data={"next": "https://evil.example/"}).headers[
-        "Location"] == "/notifications"  # fmt: skip
+    for outside in ("https://evil.example/", "//evil.example", "/\\evil.example"):
+        resp = client.post("/notifications/read", data={"id": "app-1", "next": outside})
+        assert resp.headers["Location"] == "/notifications"
+    assert client.post("/notifications/read-all").headers["Location"] == "/notifications"
     assert unread_count(mary.id) == 0
     assert badge(client.get("/notifications").get_data(as_text=True)) is None
     assert "No unread notifications." in client.get("/notifications?show=unread").get_data(as_text=True)
