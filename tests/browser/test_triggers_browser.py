@@ -41,11 +41,11 @@ def test_switch_on_edit_the_schedule_and_read_the_next_runs(page, live_server):
     page.wait_for_selector(".alert-success")
     assert page.locator("#days_after_registration").input_value() == "14"
 
-    # preview from a fixed moment (Monday 8 June 2026, 12:00): the timer is not registered in this demo, so
-    # it ticks daily from Tuesday 12:00 — working time on three plain Tuesdays
+    # preview from a fixed moment (Monday 8 June 2026, 12:00): weekly on Tuesdays at "Run at" (10:00 by
+    # default), which is the run time — three plain working Tuesdays
     page.fill("[data-testid=preview] input[name=from]", "2026-06-08T12:00")
     page.click("[data-testid=preview] button[type=submit]")
     page.wait_for_url("**from=2026-06-08T12**")
     runs = page.locator("[data-testid=firing]").all_inner_texts()
-    assert runs == ["Tuesday 2026-06-09 12:00", "Tuesday 2026-06-16 12:00", "Tuesday 2026-06-23 12:00"]
+    assert runs == ["Tuesday 2026-06-09 10:00", "Tuesday 2026-06-16 10:00", "Tuesday 2026-06-23 10:00"]
     screenshot(page, "triggers-en")
