@@ -4,6 +4,7 @@ from crm.absences.models import Absence  # noqa: F401
 from crm.accounts.login_model import LoginAttempt  # noqa: F401
 from crm.accounts.models import Department, Group, Role, User  # noqa: F401
 from crm.activities.models import Interaction, Note  # noqa: F401
+from crm.api_tokens import ApiToken  # noqa: F401
 from crm.clients.models import (  # noqa: F401
     BusinessRegion,
     Client,
@@ -18,6 +19,9 @@ from crm.deals.models import CommercialProposal, Interest, InterestStage  # noqa
 from crm.feed.models import FeedEntry  # noqa: F401
 from crm.history import ChangeLogEntry  # noqa: F401
 from crm.importing.jobs_models import AdminJob  # noqa: F401
+from crm.monitoring.models import AlertRule, Notification, ReferenceFunnelStage, TicketSlaFact  # noqa: F401
+from crm.notifications.models import NotificationScan, UserNotification  # noqa: F401
+from crm.preferences import UserPreference  # noqa: F401
 from crm.processes_models import ProcessNotification, TriggerSetting  # noqa: F401
 from crm.quality.models import QualityRule  # noqa: F401
 from crm.statuses.models import (  # noqa: F401
@@ -27,7 +31,3 @@ from crm.statuses.models import (  # noqa: F401
     StatusRule,
 )
 from crm.support.models import AppealType, Ticket  # noqa: F401
-from crm.preferences import UserPreference  # noqa: F401
-from crm.monitoring.models import AlertRule, Notification, ReferenceFunnelStage, TicketSlaFact  # noqa: F401
-from crm.api_tokens import ApiToken  # noqa: F401
-from crm.notifications.models import NotificationScan, UserNotification  # noqa: F401

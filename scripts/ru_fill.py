@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "webui/translations/ru/LC_MESSAGES/messages.po"
 POT = ROOT / "webui/translations/messages.pot"
 
+
 def load_ru() -> dict[str, str]:
     """Every ``RU`` dict of webui/translations/ru_*.py, one per area of the UI."""
     merged: dict[str, str] = {}

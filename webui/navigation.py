@@ -61,7 +61,7 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem("admin.departments", _l("Departments"), "bi-building"),
             NavItem("admin.roles", _l("Roles"), "bi-shield-lock"),
             NavItem("admin.groups", _l("Groups"), "bi-collection"),
-        NavItem("work_calendar.edit", _l("Work calendar"), "bi-calendar-week"),
+            NavItem("work_calendar.edit", _l("Work calendar"), "bi-calendar-week"),
             NavItem("triggers_admin.index", _l("Triggers"), "bi-lightning-charge"),
             NavItem("crm_admin.portrait", _l("Client base settings"), "bi-person-vcard"),
             NavItem("crm_admin.statuses", _l("Client work statuses"), "bi-flag"),

@@ -48,6 +48,6 @@ def test_russian_interface(page, live_server):
     page.wait_for_selector("[data-testid=workplaces]")
     page.click("[data-testid=language-menu]")
     page.click("button[lang=ru]")
-    page.wait_for_selector("h1:has-text(\"Добрый день\")")
+    page.wait_for_selector('h1:has-text("Добрый день")')
     assert "Главное" in page.locator("[data-testid=nav-sections]").inner_text()
     screenshot(page, "desktop-ru")

@@ -138,13 +138,11 @@ RU = {
     "Employee (sales)": "Сотрудник (продажи)",
     "Employee (support)": "Сотрудник (поддержка)",
     "Work calendar": "Производственный календарь",
-    "Working hours turn SLA and timer durations such as \"8 working hours\" into deadlines. Public holidays come from the chosen country; exceptions override single dates.":
-        "Рабочее время превращает сроки SLA и таймеров вроде «8 рабочих часов» в крайние сроки. Праздники берутся по выбранной стране; исключения меняют отдельные даты.",
+    'Working hours turn SLA and timer durations such as "8 working hours" into deadlines. Public holidays come from the chosen country; exceptions override single dates.': "Рабочее время превращает сроки SLA и таймеров вроде «8 рабочих часов» в крайние сроки. Праздники берутся по выбранной стране; исключения меняют отдельные даты.",
     "Time zone": "Часовой пояс",
     "Public holidays": "Праздничные дни",
     "Working hours by weekday": "Рабочие часы по дням недели",
-    "For example 09:00-13:00, 14:00-18:00. Leave empty for a day off.":
-        "Например 09:00-13:00, 14:00-18:00. Оставьте пустым для выходного.",
+    "For example 09:00-13:00, 14:00-18:00. Leave empty for a day off.": "Например 09:00-13:00, 14:00-18:00. Оставьте пустым для выходного.",
     "Monday": "Понедельник",
     "Tuesday": "Вторник",
     "Wednesday": "Среда",

@@ -70,7 +70,10 @@ def process(key: str) -> Any:
     names = process_figures.people()
     table = request.args.get("csv")
     if table:
-        if table in ("outliers", "common"):  # the page links to the outliers page; only the CSV needs them here
+        if table in (
+            "outliers",
+            "common",
+        ):  # the page links to the outliers page; only the CSV needs them here
             figures["outliers"] = outliers.find_outliers(
                 flt, attributes=process_figures.business_attributes, limit=50
             )
