@@ -50,6 +50,8 @@ test: dev-venv translations chromium lint
 bench: dev-venv
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/feed.py
+	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/analytics.py
 
 vendor:
 	scripts/vendor-frontend.sh
