@@ -195,7 +195,11 @@ def can_view_record(actor: User, record: Any, at: datetime | None = None) -> boo
         return True
     if getattr(record, "client_id", None) is not None:
         client = db.session.get(Client, record.client_id)
-        return client is not None and can_view_client(actor, client, at)
+        if client is not None and can_view_client(actor, client, at):
+            return True
+        if getattr(record, "lead_id", None) is None:
+            return False
+        # A converted lead's records keep the lead too; like visible_records_clause, a visible lead opens them.
     if getattr(record, "lead_id", None) is not None:
         lead = db.session.get(Lead, record.lead_id)
         return lead is not None and can_view_lead(actor, lead, at)

@@ -65,3 +65,30 @@ def test_an_explicit_instant_is_never_served_from_the_memo(people: People) -> No
     assert people.bob.id not in access_scope(people.dave).user_ids
     assert people.bob.id in access_scope(people.dave, now + timedelta(days=1, hours=1)).user_ids
     assert people.bob.id not in access_scope(people.dave).user_ids
+
+
+def test_record_of_a_hidden_client_opens_through_its_visible_lead_as_lists_show_it(people):
+    """``can_view_record`` agrees with ``visible_records_clause``: client OR lead OR own record."""
+    from sqlalchemy import select
+
+    from crm.access import can_view_record, visible_records_clause
+    from crm.clients.leads import create_lead
+    from crm.clients.services import create_client
+    from crm.deals.models import Interest
+    from crm.deals.services import create_interest
+    from engine.db import db
+    from tests.integration.crm.conftest import client_data
+
+    lead = create_lead(people.alice, {"name": "Lead of Alice", "company_name": "Lead Co"})
+    hidden = create_client(people.dave, client_data("Support's client"))
+    interest = create_interest(
+        people.admin, {"lead_id": lead.id, "title": "Both owners", "responsible_id": people.dave.id}
+    )
+    interest.client_id = hidden.id  # as after converting the lead into another manager's client
+    db.session.commit()
+    listed = db.session.scalars(
+        select(Interest.id).where(visible_records_clause(Interest, people.alice))
+    ).all()
+    assert interest.id in listed
+    assert can_view_record(people.alice, interest)
+    assert not can_view_record(people.designer, interest)
