@@ -74,7 +74,10 @@ def _ids_by_store(ids: Iterable[str]) -> dict[str, set[int]]:
     grouped: dict[str, set[int]] = defaultdict(set)
     for public_id in ids:
         source, _, number = str(public_id).partition("-")
-        if source not in STORES or not number.isdigit():
+        # ASCII digits within a database key only ("²" passes isdigit; huge numbers overflow the column).
+        if source not in STORES or not (number.isascii() and number.isdigit()) or len(number) > 10:
+            raise InvalidNotificationId(f"no notification {public_id!r}")
+        if int(number) > 2**31 - 1:
             raise InvalidNotificationId(f"no notification {public_id!r}")
         grouped[source].add(int(number))
     return grouped

@@ -131,6 +131,8 @@ def test_nobody_opens_or_marks_anybody_elses(client, people):
     assert unread_count(dina.id) == 1
     assert "Dina's" not in client.get("/notifications").get_data(as_text=True)
     assert client.post("/notifications/read", data={"id": "bogus"}).status_code == 404
+    for odd in ("process-99999999999999999999", "app-²", "monitoring-2147483648"):
+        assert client.post(f"/notifications/{odd}/open").status_code == 404, odd
     assert client.get("/notifications?before=bogus").status_code == 400
     assert unread_count(mary.id) == 0
 
