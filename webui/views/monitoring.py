@@ -46,9 +46,9 @@ def index() -> str:
     )
 
 
-@bp.route("/process/<key>")
-@role_required("manager")
-def process(key: str) -> Any:
+def _process_filter(key: str) -> tuple[Any, Any, Any, Any]:
+    """The analytics filter of a route map's pages from the query (period, version, department,
+    assignee), after catching up with new events; 404 for an unknown key."""
     start, end = period()
     frm, to = instants(start, end)
     flt, definition = process_figures.build_filter(
@@ -58,6 +58,13 @@ def process(key: str) -> Any:
     if definition is None:
         abort(404)
     process_figures.catch_up()
+    return flt, definition, start, end
+
+
+@bp.route("/process/<key>")
+@role_required("manager")
+def process(key: str) -> Any:
+    flt, definition, start, end = _process_filter(key)
     bucket = "week" if request.args.get("bucket") == "week" else "day"
     figures: dict[str, Any] = {
         "summary": efficiency.duration_summary(flt),
@@ -90,15 +97,7 @@ def process(key: str) -> Any:
 @bp.route("/process/<key>/outliers")
 @role_required("manager")
 def process_outliers(key: str) -> Any:
-    start, end = period()
-    frm, to = instants(start, end)
-    flt, definition = process_figures.build_filter(
-        key, version=arg_int("version"), started_from=frm, started_to=to,
-        department_id=arg_int("department"), assignee_id=arg_int("assignee"),
-    )  # fmt: skip
-    if definition is None:
-        abort(404)
-    process_figures.catch_up()
+    flt, definition, start, end = _process_filter(key)
     report = outliers.find_outliers(flt, attributes=process_figures.business_attributes, limit=200)
     names = process_figures.people()
     if request.args.get("csv"):
@@ -110,15 +109,7 @@ def process_outliers(key: str) -> Any:
 @bp.route("/process/<key>/instances")
 @role_required("manager")
 def process_instances(key: str) -> Any:
-    start, end = period()
-    frm, to = instants(start, end)
-    flt, definition = process_figures.build_filter(
-        key, version=arg_int("version"), started_from=frm, started_to=to,
-        department_id=arg_int("department"), assignee_id=arg_int("assignee"),
-    )  # fmt: skip
-    if definition is None:
-        abort(404)
-    process_figures.catch_up()
+    flt, definition, start, end = _process_filter(key)
     status = request.args.get("status") or None
     rows = efficiency.list_instances(
         flt, status=status, element_id=request.args.get("element") or None, flow=request.args.get("flow") or None,
