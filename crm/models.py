@@ -19,6 +19,20 @@ from crm.deals.models import CommercialProposal, Interest, InterestStage  # noqa
 from crm.feed.models import FeedEntry  # noqa: F401
 from crm.history import ChangeLogEntry  # noqa: F401
 from crm.importing.jobs_models import AdminJob  # noqa: F401
+from crm.mail.models import (  # noqa: F401
+    MailAccount,
+    MailAccountMember,
+    MailAttachment,
+    MailAutoreplyLog,
+    MailFolder,
+    MailListView,
+    MailMessage,
+    MailOutbox,
+    MailRawMessage,
+    MailSettings,
+    MailSignature,
+    MailSortingRule,
+)
 from crm.monitoring.models import AlertRule, Notification, ReferenceFunnelStage, TicketSlaFact  # noqa: F401
 from crm.notifications.models import NotificationScan, UserNotification  # noqa: F401
 from crm.preferences import UserPreference  # noqa: F401

@@ -1,0 +1,1 @@
+"""Mail: accounts, folders, letters, the outbox, signatures, sorting rules and the auto-responder."""
