@@ -42,6 +42,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     jobs.init_app(app)
 
+    from webui import mail_wiring
+
+    mail_wiring.init_app(app)
+
     from webui.blueprints import register_blueprints
 
     register_blueprints(app)

@@ -156,6 +156,14 @@ SETTINGS: tuple[Setting, ...] = (
         "SMTP_URL", "SMTP_URL", "", _str, "Outgoing mail server for notifications, smtp://user:pw@host:587."
     ),
     Setting("MAIL_FROM", "MAIL_FROM", "routemap@localhost", _str, "Sender address of system notifications."),
+    Setting(
+        "MAIL_SECRET_KEY",
+        "MAIL_SECRET_KEY",
+        "",
+        _str,
+        "Encrypts stored mail-account passwords. Empty: derived from SECRET_KEY (changing it then needs "
+        "the passwords entered again).",
+    ),
 )
 
 
