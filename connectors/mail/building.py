@@ -13,9 +13,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
-from email.headerregistry import Address as HeaderAddress
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 
 from connectors.mail.htmltext import html_to_text
 
@@ -80,18 +80,43 @@ def _one_line(value: str) -> str:
     return " ".join(value.split())
 
 
-def _header_address(pair: tuple[str, str]) -> HeaderAddress:
+def _checked_address(pair: tuple[str, str]) -> tuple[str, str]:
+    """(one-line display name, address with an ASCII domain); ValueError for what is not an address."""
     name, address = pair
     address = address.strip()
     local, at, domain = address.rpartition("@")
-    if not at or not local or not domain:
+    if not at or not local or not domain or any(char in address for char in ' <>(),;:"\r\n'):
         raise ValueError(f"{address!r} is not an e-mail address")
     if not local.isascii():
         raise ValueError(f"{address!r}: a non-Latin mailbox name is not supported by the mail servers used")
-    try:
-        return HeaderAddress(display_name=_one_line(name or ""), username=local, domain=_ascii_domain(domain))
-    except (ValueError, IndexError) as exc:
-        raise ValueError(f"{address!r} is not an e-mail address ({exc})") from exc
+    return _one_line(name or ""), f"{local}@{_ascii_domain(domain)}"
+
+
+def _encoded(text: str, header_name: str = "") -> str:
+    """A header text as RFC 2047 encoded words folded to short lines (the email package's own folding can
+    drop the space between two encoded words, so non-ASCII headers are encoded here and stored as they are).
+    """
+    return Header(text, "utf-8", maxlinelen=76, header_name=header_name).encode(linesep="\r\n")
+
+
+def _address_header(pairs: list[tuple[str, str]]) -> str:
+    items = []
+    for display, address in (_checked_address(pair) for pair in pairs):
+        if not display:
+            items.append(address)
+        elif display.isascii():
+            items.append(formataddr((display, address)))
+        else:
+            items.append(f"{_encoded(display)} <{address}>")
+    return ",\r\n ".join(items)
+
+
+def _set_text_header(message: EmailMessage, name: str, value: str) -> None:
+    value = _one_line(value)
+    if value.isascii():
+        message[name] = value
+    else:
+        message.set_raw(name, _encoded(value, header_name=name))
 
 
 def envelope_recipients(letter: OutgoingLetter) -> list[str]:
@@ -140,19 +165,17 @@ def _is_message(attachment: OutgoingAttachment) -> bool:
 def build_message(letter: OutgoingLetter) -> bytes:
     """The bytes of ``letter``. Raises ``ValueError`` with a readable message for a bad address or header."""
     message = EmailMessage(policy=_POLICY)
-    sender = _header_address(letter.from_)
-    message["From"] = sender
-    if letter.to:
-        message["To"] = tuple(_header_address(pair) for pair in letter.to)
-    if letter.cc:
-        message["Cc"] = tuple(_header_address(pair) for pair in letter.cc)
+    _sender_name, sender = _checked_address(letter.from_)
+    message.set_raw("From", _address_header([letter.from_]))
+    for header, pairs in (("To", letter.to), ("Cc", letter.cc), ("Reply-To", letter.reply_to)):
+        if pairs:
+            message.set_raw(header, _address_header(pairs))
     for pair in letter.bcc:
-        _header_address(pair)  # checked, never written
-    if letter.reply_to:
-        message["Reply-To"] = tuple(_header_address(pair) for pair in letter.reply_to)
-    message["Subject"] = _one_line(letter.subject)
+        _checked_address(pair)  # checked, never written
+    _set_text_header(message, "Subject", letter.subject)
     message["Date"] = format_datetime((letter.date or datetime.now(UTC)).astimezone(UTC))
-    message["Message-ID"] = f"<{(letter.message_id or make_message_id(sender.domain)).strip('<> ')}>"
+    domain = sender.rpartition("@")[2]
+    message["Message-ID"] = f"<{(letter.message_id or make_message_id(domain)).strip('<> ')}>"
     if letter.in_reply_to:
         message["In-Reply-To"] = f"<{letter.in_reply_to.strip('<> ')}>"
     if letter.references:
@@ -160,7 +183,7 @@ def build_message(letter: OutgoingLetter) -> bytes:
     for name, value in letter.headers.items():
         if not _HEADER_NAME.match(name) or name.lower() in _MANAGED_HEADERS:
             raise ValueError(f"{name!r} cannot be set as an extra header")
-        message[name] = _one_line(value)
+        _set_text_header(message, name, value)
     _add_bodies(message, letter)
     for part in message.walk():
         if part is not message:

@@ -4,14 +4,17 @@ Content-ID, whether it is a body, and undoing ``format=flowed`` line breaks.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import mimetypes
 import re
-from email import policy
+from email import errors, policy
 from email.message import Message
 
 from connectors.mail.charsets import decode_bytes, recover_surrogates
 from connectors.mail.headers import decode_header_text, unfold
 
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
 _UNSAFE_IN_NAME = re.compile(r"[\x00-\x1f\x7f]")
 # Regenerate an attached message as close to its source as the email package allows.
 _EML_POLICY = policy.default.clone(linesep="\r\n", refold_source="none", max_line_length=0)
@@ -36,6 +39,10 @@ def payload_bytes(part: Message) -> bytes:
             except Exception:  # a message too broken to regenerate: its text is still worth keeping
                 return str(inner).encode("utf-8", errors="surrogateescape")
         return b""
+    if str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64" and isinstance(
+        payload, str
+    ):
+        return _decode_base64(part, payload.encode("ascii", errors="surrogateescape"))
     try:
         decoded = part.get_payload(decode=True)
     except Exception:
@@ -43,6 +50,34 @@ def payload_bytes(part: Message) -> bytes:
     if isinstance(decoded, bytes):
         return decoded
     return str(payload or "").encode("utf-8", errors="surrogateescape")
+
+
+def _decode_base64(part: Message, data: bytes) -> bytes:
+    """Base64 without giving up: the C decoder skips line breaks; on a bad length or stray characters decode
+    every whole 4-character group and what the last partial one holds (a truncated attachment keeps its start).
+    """
+    try:
+        return base64.b64decode(data)
+    except (binascii.Error, ValueError):
+        pass
+    clean = _NOT_BASE64.sub(b"", data)
+    whole = len(clean) // 4 * 4
+    try:
+        decoded = base64.b64decode(clean[:whole])
+    except (binascii.Error, ValueError):  # padding in the middle: decode group by group
+        decoded = b"".join(_quietly(clean[index : index + 4]) for index in range(0, whole, 4))
+    rest = clean[whole:]
+    if len(rest) >= 2:
+        decoded += _quietly(rest + b"=" * (4 - len(rest)))
+    part.defects.append(errors.InvalidBase64LengthDefect())
+    return decoded
+
+
+def _quietly(group: bytes) -> bytes:
+    try:
+        return base64.b64decode(group)
+    except (binascii.Error, ValueError):
+        return b""
 
 
 def content_id(part: Message) -> str:
@@ -55,8 +90,10 @@ def _param(part: Message, header: str, name: str) -> tuple[str, list[str]] | Non
     raw = _raw_header(part, header)
     if not raw:
         return None
-    legacy = Message()  # compat32 keeps RFC 2231 values as (charset, language, one char per byte)
-    legacy[header] = raw
+    # compat32 keeps RFC 2231 values as (charset, language, one char per byte) but would turn raw 8-bit bytes
+    # into replacement characters: hand it one Latin-1 character per byte and map back afterwards.
+    legacy = Message()
+    legacy[header] = raw.encode("utf-8", errors="surrogateescape").decode("latin-1")
     try:
         value = legacy.get_param(name, header=header)
     except Exception:
@@ -65,10 +102,10 @@ def _param(part: Message, header: str, name: str) -> tuple[str, list[str]] | Non
         return None
     if isinstance(value, tuple):
         charset, _language, text = value
-        data = str(text).encode("latin-1", errors="surrogateescape")
+        data = str(text).encode("latin-1", errors="replace")
         decoded, note = decode_bytes(data, charset or None)
         return decoded, [note] if note else []
-    text = str(value).strip('"')
+    text = str(value).strip('"').encode("latin-1", errors="replace").decode("ascii", errors="surrogateescape")
     if "=?" in text:
         return decode_header_text(text)
     decoded, note = recover_surrogates(text)
