@@ -6,6 +6,8 @@ from typing import Any
 
 from celery import shared_task
 
+import crm.mail.outbox_tasks  # noqa: F401  (registers the outbox jobs)
+import crm.mail.tasks as _incoming_mail_jobs  # noqa: F401  (registers the incoming-mail jobs)
 from crm.notifications.task_scan import notify_task_events
 from crm.statuses.schedule import run_recalculation_if_due
 from crm.statuses.services import recalculate_all, recalculate_status
