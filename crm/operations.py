@@ -24,6 +24,7 @@ from crm.deals.services import (
 )
 from crm.errors import NotFound, ValidationFailed
 from crm.history import record_change
+from crm.mail.operations import register_mail_operations
 from crm.support.models import Ticket
 from crm.support.services import assign_ticket_responsible_in_session, create_ticket_in_session
 from engine.db import db
@@ -235,3 +236,4 @@ def register_crm_operations() -> None:
         ),
         description="Post a system note to the Feed of an interest/ticket (business key) or a client.",
     )
+    register_mail_operations()  # mail/send (crm.mail.operations)

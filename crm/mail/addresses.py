@@ -7,7 +7,7 @@ next to the field.
 from __future__ import annotations
 
 import re
-from email.utils import getaddresses
+from email.utils import parseaddr
 
 from crm.errors import ValidationFailed
 
@@ -34,22 +34,38 @@ def is_email_address(address: str) -> bool:
     return True
 
 
+def split_entries(value: str) -> list[str]:
+    """The comma/semicolon-separated entries of a field, commas inside quotes or <...> kept."""
+    entries, current, quoted, bracket = [], [], False, False
+    for char in value:
+        if char == '"' and not bracket:
+            quoted = not quoted
+        elif char == "<" and not quoted:
+            bracket = True
+        elif char == ">" and not quoted:
+            bracket = False
+        if char in ",;" and not quoted and not bracket:
+            entries.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    entries.append("".join(current))
+    return [" ".join(e.split()) for e in entries if e.strip()]
+
+
 def parse_recipients(field: str, value: str) -> list[dict[str, str]]:
     """The addresses of one field as ``[{"name", "address"}]`` (address lower-cased, duplicates dropped);
     ``ValidationFailed({field: ...})`` names the first entry that is not an address."""
-    value = (value or "").replace(";", ",")
-    if _CONTROL.search(value.replace("\n", " ").replace("\r", " ").replace("\t", " ")):
+    value = (value or "").replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    if _CONTROL.search(value):
         raise ValidationFailed({field: f"{field}: control characters are not allowed"})
-    entries = [e.strip() for e in value.replace("\r", " ").replace("\n", " ").split(",")]
     found: list[dict[str, str]] = []
     seen: set[str] = set()
-    for name, address in getaddresses([value.replace("\r", " ").replace("\n", " ")]):
+    for entry in split_entries(value):
+        name, address = parseaddr(entry)
         address = address.strip()
-        if not address and not name:
-            continue
-        if not is_email_address(address):
-            shown = next((e for e in entries if address and address in e), address or name)
-            raise ValidationFailed({field: f"{field}: {shown!r} is not an e-mail address"})
+        if not is_email_address(address) or (not name and address != entry.strip("<> ")):
+            raise ValidationFailed({field: f"{field}: {entry!r} is not an e-mail address"})
         key = address.lower()
         if key in seen:
             continue
