@@ -52,6 +52,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     app.register_blueprint(auth.bp)
+    __import__("webui.views.mail", fromlist=["register"]).register(app)  # /mail: before main's placeholder
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(processes.bp)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,22 @@ class NavSection:
     items: tuple[NavItem, ...]
 
 
+class MailLabel:
+    """The label of the Mail item: "Mail" and the reader's unread letters (counted only when drawn)."""
+
+    def __str__(self) -> str:
+        return str(_l("Mail"))
+
+    def __html__(self) -> str:
+        from webui.views.mail import nav_unread_count
+
+        count = nav_unread_count()
+        badge = Markup(
+            ' <span class="badge rounded-pill text-bg-primary" data-testid="nav-mail-count">{}</span>'
+        )
+        return str(escape(str(self)) + (badge.format(count) if count else ""))
+
+
 SECTIONS: tuple[NavSection, ...] = (
     NavSection(
         "main",
@@ -36,7 +53,7 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem("clients.index", _l("Clients"), "bi-people"),
             NavItem("leads.index", _l("Potential clients"), "bi-person-plus"),
             NavItem("main.calendar", _l("Calendar"), "bi-calendar3"),
-            NavItem("main.mail", _l("Mail"), "bi-envelope"),
+            NavItem("mail.index", MailLabel(), "bi-envelope"),
             NavItem("main.dialogs", _l("Dialogs"), "bi-chat-dots"),
         ),
     ),
@@ -66,6 +83,8 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem("crm_admin.portrait", _l("Client base settings"), "bi-person-vcard"),
             NavItem("crm_admin.statuses", _l("Client work statuses"), "bi-flag"),
             NavItem("crm_admin.import_upload", _l("Import clients"), "bi-upload"),
+            NavItem("mail_admin.accounts", _l("Mail accounts"), "bi-envelope-at"),
+            NavItem("mail_admin.rules", _l("Mail sorting rules"), "bi-funnel"),
             NavItem("admin.system", _l("Background jobs"), "bi-cpu"),
         ),
     ),

@@ -22,6 +22,7 @@ from crm.access import visible_clients_clause, visible_leads_clause
 from crm.accounts.models import User
 from crm.clients.models import EMAIL, Client, ContactDetail, Lead
 from crm.errors import AccessDenied, NotFound, ValidationFailed
+from crm.mail.accounts import accounts_for_user
 from crm.mail.models import (
     DIRECTION_IN,
     LEAD_SCENARIOS,
@@ -38,6 +39,7 @@ from crm.mail.models import (
     MailAttachment,
     MailFolder,
     MailMessage,
+    MailSignature,
 )
 from engine.db import db
 
@@ -82,16 +84,6 @@ class AccountFolders:
         return next((f for f in self.folders if f.role == ROLE_INBOX), None) or next(
             (f for f in self.folders if f.id is not None), None
         )
-
-
-def accounts_for_user(user: User) -> list[MailAccount]:
-    """Interim until crm.mail.accounts lands: active accounts the user owns or is a member of."""
-    members = select(MailAccountMember.account_id).where(MailAccountMember.user_id == user.id)
-    stmt = select(MailAccount).where(
-        MailAccount.is_active.is_(True),
-        or_(MailAccount.owner_id == user.id, MailAccount.id.in_(members)),
-    )
-    return list(db.session.scalars(stmt.order_by(MailAccount.name, MailAccount.id)))
 
 
 def usable_account_ids(user: User) -> list[int]:
@@ -608,3 +600,60 @@ def memberships_of(user: User) -> list[tuple[MailAccount, str]]:
         ).all()
     )
     return [(a, names.get(a.id, "")) for a in accounts_for_user(user)]
+
+
+# --- names shown next to letters -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LetterLabels:
+    """Names for the ids a page of letters carries, one query per kind."""
+
+    users: dict[int, str]
+    groups: dict[int, str]
+    clients: dict[int, str]
+    leads: dict[int, str]
+    interests: dict[int, str]
+    tickets: dict[int, str]
+    accounts: dict[int, str]
+
+
+def letter_labels(letters: Sequence[MailMessage]) -> LetterLabels:
+    """Responsible users and groups, linked clients, potential clients, interests, tickets and accounts."""
+    from crm.accounts.models import Group
+    from crm.deals.models import Interest
+    from crm.support.models import Ticket
+
+    def names(column_id, column_name, ids):  # type: ignore[no-untyped-def]
+        wanted = {i for i in ids if i is not None}
+        if not wanted:
+            return {}
+        return {
+            int(k): v
+            for k, v in db.session.execute(select(column_id, column_name).where(column_id.in_(wanted)))
+        }
+
+    return LetterLabels(
+        users=names(User.id, User.full_name, (m.responsible_id for m in letters)),
+        groups=names(Group.id, Group.name, (m.responsible_group_id for m in letters)),
+        clients=names(Client.id, Client.name, (m.client_id for m in letters)),
+        leads=names(Lead.id, Lead.name, (m.lead_id for m in letters)),
+        interests=names(Interest.id, Interest.title, (m.interest_id for m in letters)),
+        tickets=names(Ticket.id, Ticket.subject, (m.ticket_id for m in letters)),
+        accounts=names(MailAccount.id, MailAccount.name, (m.account_id for m in letters)),
+    )
+
+
+def raw_bytes(letter: MailMessage) -> bytes | None:
+    """The letter exactly as received or sent (for "Download .eml")."""
+    from crm.mail.models import MailRawMessage
+
+    if letter.raw_id is None:
+        return None
+    return db.session.scalar(select(MailRawMessage.content).where(MailRawMessage.id == letter.raw_id))
+
+
+def shared_signatures() -> list[MailSignature]:
+    """Every shared signature, switched-off ones too (administrators turn them on again), by name."""
+    stmt = select(MailSignature).where(MailSignature.owner_id.is_(None))
+    return list(db.session.scalars(stmt.order_by(MailSignature.name, MailSignature.id)))
