@@ -48,7 +48,8 @@ class Trigger:
     started_by: str
     params_schema: dict[str, Any] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
-    sends_to_client: bool = False  # switches to mail/send once the mail connector lands
+    # Its map writes to the client with mail/send (an in-app notice when there is no address or mail account).
+    sends_to_client: bool = False
 
 
 TRIGGERS: dict[str, Trigger] = {

@@ -4,6 +4,7 @@
 its outbox row commit with the step, and the outbox sends it after that commit; a step that fails rolls the
 letter back with it. The address is ``to``, else the contact person's, the client's or the potential
 client's first e-mail; the account is ``account_id``, else the first active shared account that can send.
+``reply_to_letter_id`` makes the letter an answer in that letter's thread (and its account the default).
 With ``fallback_notice`` a letter that cannot be written (no address, no account) becomes what
 ``notify/in_app`` writes instead — a kept message for the address, or an in-app notice to the responsible —
 so a trigger never stops on a client without e-mail; without it that is an error (an incident).
@@ -20,7 +21,7 @@ from crm.activities.sanitize import sanitize_note_html
 from crm.errors import ValidationFailed
 from crm.links import link_ids, resolve_links
 from crm.mail.addresses import parse_recipients
-from crm.mail.models import ACCOUNT_SHARED, MailAccount, MailSignature
+from crm.mail.models import ACCOUNT_SHARED, MailAccount, MailMessage, MailSignature
 from crm.mail.outgoing import (
     OutgoingDraft,
     client_address,
@@ -30,6 +31,7 @@ from crm.mail.outgoing import (
     with_font,
 )
 from crm.mail.preferences import get_global_font
+from crm.mail.quoting import thread_headers
 from crm.mail.signatures import render_signature
 from engine.db import db
 from engine.operations import register_operation
@@ -96,6 +98,7 @@ def send_mail_operation(
     ticket_id: int | None = None,
     business_key: str | None = None,
     account_id: int | None = None,
+    reply_to_letter_id: int | None = None,
     fallback_notice: bool = False,
 ) -> dict[str, Any]:
     """Queue a letter to a client (see the module docstring); returns the letter id and the address."""
@@ -112,7 +115,10 @@ def send_mail_operation(
     body_text = text or ""
     if not body_text and not html:
         raise ValidationFailed({"text": "give the letter's text or HTML"})
-    account = _account(account_id)
+    original = db.session.get(MailMessage, reply_to_letter_id) if reply_to_letter_id else None
+    if reply_to_letter_id and original is None:
+        raise ValidationFailed({"reply_to_letter_id": f"letter {reply_to_letter_id} not found"})
+    account = _account(account_id or (original.account_id if original is not None else None))
     address = recipients[0]["address"] if recipients else ""
     reason = "" if recipients else "no e-mail address"
     if not reason and account is None:
@@ -133,6 +139,7 @@ def send_mail_operation(
         client_id=ids.get("client_id"), lead_id=ids.get("lead_id"),
     )  # fmt: skip
     family, size = get_global_font()
+    in_reply_to, references, thread_key = thread_headers(original) if original is not None else ("", "", "")
     draft = OutgoingDraft(
         account=account,
         from_name=sender_name_for(responsible_id, account),
@@ -140,6 +147,9 @@ def send_mail_operation(
         subject=subject,
         html=with_font(body + signature, family, size),
         links=ids,
+        in_reply_to=in_reply_to,
+        references=references,
+        thread_key=thread_key,
         author_id=responsible_id,
         font_family=family,
         font_size=size,
@@ -181,12 +191,14 @@ def register_mail_operations() -> None:
                 "ticket_id": OPTIONAL_ID,
                 "business_key": BUSINESS_KEY,
                 "account_id": OPTIONAL_ID,
+                "reply_to_letter_id": OPTIONAL_ID,
                 "fallback_notice": {"type": "boolean"},
             },
             "required": ["subject"],
             "additionalProperties": False,
         },
         description="Send a letter through the outbox to an address or to a client/contact/potential client's "
-        "e-mail, linked to its interest/appeal; account_id defaults to the first shared account. "
+        "e-mail, linked to its interest/appeal; account_id defaults to the answered letter's (reply_to_letter_id) "
+        "or the first shared account. "
         "fallback_notice: with no address or account, keep an in-app notice instead of failing.",
     )
