@@ -93,7 +93,7 @@ class _Context:
     rules: list[MailSortingRule]
     website_sender: str
     result: SyncResult
-    server_changes: list[ServerChange] = field(default_factory=list)
+    server_changes: list[ServerChange] = field(default_factory=list)  # to push after the commit
     groups: dict[str | None, int | None] = field(default_factory=dict)
 
     def group_of(self, scenario: str | None) -> int | None:
@@ -217,7 +217,59 @@ def _sync_folder(ctx: _Context, folder_id: int, max_batches: int) -> None:
             return
 
 
+class _LetterFailed(Exception):
+    """Storing one letter of a batch failed at ``step``; the batch is redone without that step for it."""
+
+    def __init__(self, uid: int, step: str, problem: str) -> None:
+        super().__init__(problem)
+        self.uid, self.step, self.problem = uid, step, problem
+
+
+@dataclass
+class _Attempt:
+    """What one attempt at a batch did (counted only when it commits)."""
+
+    bare: dict[int, str]  # uid -> problem: store only the raw bytes and the problem
+    quiet: set[int]  # uids whose auto-reply failed: store them without one
+    stored: int = 0
+    skipped: int = 0
+    reattached: int = 0
+    letter_ids: list[int] = field(default_factory=list)
+    after_receive: list[int] = field(default_factory=list)
+    server_changes: list[ServerChange] = field(default_factory=list)
+
+
 def _store_batch(ctx: _Context, folder_id: int, batch: FetchBatch) -> None:
+    """Store a batch in one transaction. A letter that fails is not allowed to cost the others: the batch is
+    rolled back and redone with that letter stored bare (or without its auto-reply). No savepoints on the
+    way: jobs are queued at the end, right before the commit (``engine.jobs`` sends its queue when any
+    transaction, a savepoint too, commits)."""
+    bare: dict[int, str] = {}
+    quiet: set[int] = set()
+    for _ in range(2 * len(batch.messages) + 1):
+        attempt = _Attempt(bare, quiet)
+        try:
+            _store_batch_once(ctx, folder_id, batch, attempt)
+        except _LetterFailed as failure:
+            db.session.rollback()
+            if failure.uid in bare or (failure.step == "autoreply" and failure.uid in quiet):
+                raise RuntimeError(
+                    f"letter uid {failure.uid} cannot be stored: {failure.problem}"
+                ) from failure
+            if failure.step == "autoreply":
+                quiet.add(failure.uid)
+            else:
+                bare[failure.uid] = f"the letter could not be processed ({failure.problem})"
+            continue
+        ctx.result.stored += attempt.stored
+        ctx.result.skipped += attempt.skipped
+        ctx.result.reattached += attempt.reattached
+        ctx.result.letter_ids += attempt.letter_ids
+        ctx.server_changes += attempt.server_changes
+        return
+
+
+def _store_batch_once(ctx: _Context, folder_id: int, batch: FetchBatch, attempt: _Attempt) -> None:
     # Locked (PostgreSQL) and read afresh: a concurrent sync of the same folder waits here, then sees the
     # last_uid this one committed and skips what is stored already.
     folder = db.session.scalars(
@@ -246,12 +298,14 @@ def _store_batch(ctx: _Context, folder_id: int, batch: FetchBatch) -> None:
     detached = _has_detached_letters(ctx.account, folder)
     for fetched in batch.messages:
         if fetched.uid in stored_uids:
-            ctx.result.skipped += 1
+            attempt.skipped += 1
             continue
-        _store_message(ctx, folder, fetched, detached)
+        _store_message(ctx, folder, fetched, detached, attempt)
     if uids:
         folder.last_uid = max(folder.last_uid or 0, *uids)
     folder.last_synced_at = utcnow()
+    for letter_id in attempt.after_receive:
+        enqueue(AFTER_RECEIVE, letter_id)
     db.session.commit()
 
 
@@ -269,9 +323,9 @@ def _has_detached_letters(account: MailAccount, folder: MailFolder) -> bool:
     return found is not None
 
 
-def _reattach(ctx: _Context, folder: MailFolder, fetched: FetchedMessage, message_id: str) -> bool:
+def _reattach(folder: MailFolder, fetched: FetchedMessage, message_id: str, account_id: int) -> bool:
     """Give a known letter without UID its new UID in ``folder`` instead of storing it again."""
-    query = select(MailMessage).where(MailMessage.account_id == ctx.account.id, MailMessage.uid.is_(None))
+    query = select(MailMessage).where(MailMessage.account_id == account_id, MailMessage.uid.is_(None))
     if message_id:
         place = MailMessage.folder_id == folder.id
         if folder.role == ROLE_SENT:
@@ -287,37 +341,38 @@ def _reattach(ctx: _Context, folder: MailFolder, fetched: FetchedMessage, messag
         return False
     letter.folder_id, letter.uid = folder.id, fetched.uid
     db.session.flush()
-    ctx.result.reattached += 1
     return True
 
 
-def _store_message(ctx: _Context, folder: MailFolder, fetched: FetchedMessage, detached: bool) -> None:
-    parsed = safe_parse(fetched.raw)
-    if detached and _reattach(ctx, folder, fetched, clean_text(parsed.message_id, ID_MAX)):
-        return
-    try:
-        with db.session.begin_nested():
+def _store_message(
+    ctx: _Context, folder: MailFolder, fetched: FetchedMessage, detached: bool, attempt: _Attempt
+) -> None:
+    problem = attempt.bare.get(fetched.uid)
+    if problem is not None:
+        letter = build_bare_letter(ctx.account.id, folder, fetched, problem)
+        if letter.direction == DIRECTION_IN:
+            attempt.after_receive.append(letter.id)
+    else:
+        parsed = safe_parse(fetched.raw)
+        if detached and _reattach(folder, fetched, clean_text(parsed.message_id, ID_MAX), ctx.account.id):
+            attempt.reattached += 1
+            return
+        try:
             letter = build_letter(ctx.account.id, folder, fetched, parsed, raw_row(fetched.raw))
             add_attachments(letter, parsed)
-            _process(ctx, folder, letter, automated=parsed.is_automated)
-    except (MailError, IntegrityError):
-        raise
-    except Exception as exc:  # store it bare: the raw bytes and the problem; nothing is missed
-        log.exception("storing letter uid %s of folder %s failed", fetched.uid, folder.id)
-        with db.session.begin_nested():
-            letter = build_bare_letter(
-                ctx.account.id,
-                folder,
-                fetched,
-                f"the letter could not be processed ({type(exc).__name__}: {exc})",
-            )
-            if letter.direction == DIRECTION_IN:
-                enqueue(AFTER_RECEIVE, letter.id)
-    ctx.result.stored += 1
-    ctx.result.letter_ids.append(letter.id)
+            _process(ctx, folder, letter, attempt, fetched.uid, automated=parsed.is_automated)
+        except (MailError, IntegrityError, _LetterFailed):
+            raise
+        except Exception as exc:  # redo the batch with this letter stored bare: nothing is missed
+            log.exception("storing letter uid %s of folder %s failed", fetched.uid, folder.id)
+            raise _LetterFailed(fetched.uid, "store", f"{type(exc).__name__}: {exc}") from exc
+    attempt.stored += 1
+    attempt.letter_ids.append(letter.id)
 
 
-def _process(ctx: _Context, folder: MailFolder, letter: MailMessage, *, automated: bool) -> None:
+def _process(
+    ctx: _Context, folder: MailFolder, letter: MailMessage, attempt: _Attempt, uid: int, *, automated: bool
+) -> None:
     """Links, Responsible, lead marking, rules, Feed row and auto-reply of a freshly stored letter."""
     link_letter_documents(letter, ctx.book)
     if letter.direction != DIRECTION_IN:
@@ -326,7 +381,7 @@ def _process(ctx: _Context, folder: MailFolder, letter: MailMessage, *, automate
     letter.lead_scenario = _lead_scenario(ctx, folder, letter, automated)
     choose_responsible(letter, ctx.names)
     outcome = apply_rules(letter, rules=ctx.rules)
-    ctx.server_changes += outcome.server_changes
+    attempt.server_changes += outcome.server_changes
     if outcome.deleted:
         letter.lead_scenario = None
     elif letter.folder_id != folder.id:  # a rule moved it: the new folder decides whether it is a lead
@@ -338,8 +393,9 @@ def _process(ctx: _Context, folder: MailFolder, letter: MailMessage, *, automate
     post_letter_to_feed(letter)
     if outcome.deleted:
         return
-    _autoreply(letter)
-    enqueue(AFTER_RECEIVE, letter.id)
+    if uid not in attempt.quiet:
+        _autoreply(letter, uid)
+    attempt.after_receive.append(letter.id)
 
 
 def _lead_scenario(
@@ -352,15 +408,16 @@ def _lead_scenario(
     return lead_scenario_of(ctx.account, folder)
 
 
-def _autoreply(letter: MailMessage) -> None:
-    """The account's auto-responder (SPEC #40); its failure never costs the letter."""
-    try:
-        with db.session.begin_nested():
-            from crm.mail.autoreply import maybe_autoreply
+def _autoreply(letter: MailMessage, uid: int) -> None:
+    """The account's auto-responder (SPEC #40); when it fails the batch is redone without it for this
+    letter, so it never costs the letter."""
+    from crm.mail.autoreply import maybe_autoreply
 
-            maybe_autoreply(letter)
-    except Exception:
-        log.exception("the auto-responder failed on letter %s", letter.id)
+    try:
+        maybe_autoreply(letter)
+    except Exception as exc:
+        log.exception("the auto-responder failed on letter uid %s", uid)
+        raise _LetterFailed(uid, "autoreply", f"{type(exc).__name__}: {exc}") from exc
 
 
 def _push_server_changes(ctx: _Context) -> None:

@@ -198,3 +198,31 @@ def test_a_copy_of_a_crm_letter_in_sent_is_not_stored_twice(world):
     copies = world.letters(message_id=sent.message_id)
     assert [c.id for c in copies] == [sent.id]
     assert copies[0].folder_id == world.folder("Sent").id and copies[0].uid is not None
+
+
+def test_the_auto_responder_answers_and_its_failure_never_costs_a_letter(world, monkeypatch):
+    import crm.mail.autoreply as autoreply
+
+    world.account.autoreply_enabled = True
+    world.account.autoreply_body = "We are on holiday."
+    db.session.commit()
+    world.mailbox.deliver(letter(sender="anna@buyer.example", subject="Hi"))
+    world.sync()
+    [answer] = world.letters(direction="out")
+    assert answer.to_addresses[0]["address"] == "anna@buyer.example" and "holiday" in answer.text_body
+    real = autoreply.maybe_autoreply
+
+    def flaky(letter_row, now=None):
+        if letter_row.subject == "breaks the responder":
+            raise RuntimeError("responder bug")
+        return real(letter_row, now)
+
+    monkeypatch.setattr(autoreply, "maybe_autoreply", flaky)
+    world.mailbox.deliver(letter(sender="bob@buyer.example", subject="breaks the responder"))
+    world.mailbox.deliver(letter(sender="carl@buyer.example", subject="fine"))
+    result = world.sync()
+    assert result.stored == 2 and result.ok
+    broken, fine = world.letters(direction="in")[1:]
+    assert not broken.parse_error and (broken.subject, fine.subject) == ("breaks the responder", "fine")
+    answers = sorted(a.to_addresses[0]["address"] for a in world.letters(direction="out"))
+    assert answers == ["anna@buyer.example", "carl@buyer.example"]

@@ -7,6 +7,7 @@ modules import ``world_fixture`` (the ``world`` fixture) and ``letter`` (raw byt
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ def letter(
     message_id: str | None = None,
     extra_headers: str = "",
     cc: str = "",
+    date: str | None = None,
 ) -> bytes:
     """A plain text letter (UTF-8, quoted-printable-free) as the server would hold it."""
     counter = next(_ids)
@@ -49,7 +51,7 @@ def letter(
         *([f"Cc: {cc}"] if cc else []),
         f"Subject: {subject}",
         f"Message-ID: {mid}",
-        "Date: Mon, 02 Jun 2025 10:00:00 +0300",
+        f"Date: {date or formatdate()}",
         "MIME-Version: 1.0",
         "Content-Type: text/plain; charset=utf-8",
         "Content-Transfer-Encoding: 8bit",
@@ -103,6 +105,33 @@ class World:
         return result
 
 
+class MailboxSession:
+    """One session on the shared in-memory server. The fake is server and session in one object; with eager
+    jobs an outbox job opens and closes its own session in the middle of a sync, which must not close the
+    sync's session (two IMAP connections to a real server do not either)."""
+
+    def __init__(self, box: InMemoryMailbox) -> None:
+        self.box = box
+
+    def __enter__(self) -> MailboxSession:
+        self.box.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.box.__exit__(*exc)
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.box, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self.box.is_open = True
+            return attribute(*args, **kwargs)
+
+        return call
+
+
 def make_user(username: str, roles: list[Any], groups: list[Group] = ()) -> User:  # type: ignore[assignment]
     user = User(username=username, full_name=username.title(), roles=roles, groups=list(groups),
                 email=f"{username}@co.example")  # fmt: skip
@@ -148,8 +177,8 @@ def world_fixture(app: Flask) -> Any:
     mailbox.add_folder("Leads")
     boxes = {"imap.test": mailbox}
 
-    def mailbox_for(settings: ServerSettings) -> InMemoryMailbox:
-        return boxes[settings.host].factory(settings)
+    def mailbox_for(settings: ServerSettings) -> MailboxSession:
+        return MailboxSession(boxes[settings.host].factory(settings))
 
     with use_transport(mailbox_for, mailer.factory):
         yield World(app, mailbox, mailer, account, admin, mary, oleg, sam, client, contact, boxes)
