@@ -156,7 +156,12 @@ def test_a_forward_takes_the_originals_files_along(world):
     parsed = parse_message(world.mailer.sent[0].raw)
     assert [a.filename for a in parsed.attachments] == ["prices.pdf"]
     assert "Forwarded message" in parsed.html
-    assert (
-        db.session.scalars(select(MailMessage).where(MailMessage.direction == "out")).one().interest_id
-        is None
-    )
+    pdf_id = defaults["forward_attachments"][0]["id"]
+    send_letter(world.mary, LetterDraft(account_id=world.account.id, to="boss@co.example", subject="Fwd",
+                                        forward_of_letter_id=world.incoming.id, drop_attachment_ids=[pdf_id]))  # fmt: skip
+    assert parse_message(world.mailer.sent[1].raw).attachments == []
+    forwards = db.session.scalars(select(MailMessage).where(MailMessage.direction == "out")).all()
+    assert [f.interest_id for f in forwards] == [
+        None,
+        None,
+    ]  # a forward is not linked to the client's interest

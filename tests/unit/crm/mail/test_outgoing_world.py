@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -30,6 +31,7 @@ from crm.mail.secrets import encrypt_secret
 from engine.db import db, utcnow
 
 PDF = b"%PDF-1.4 price list " * 50
+FIXTURES_BPMN = Path(__file__).resolve().parents[3] / "fixtures" / "bpmn"
 SIGNATURE = "<p>Regards, {{current_user}}</p><p>Ref. {{appeal_number_reply}}</p>"
 
 
