@@ -164,7 +164,7 @@ def delete_letters(user: User, ids: Iterable[int]) -> list[MailMessage]:
             changes = [
                 ServerChange(letter.folder_id, letter.uid, flags=("\\Deleted",))
                 for letter in in_place
-                if letter.uid is not None and letter.folder_id is not None and not letter.marked_for_deletion
+                if letter.uid is not None and letter.folder_id is not None
             ]
             _push_or_refuse(db.session.get(MailAccount, account_id), changes)
             for letter in in_place:
