@@ -9,10 +9,11 @@ belongs to one scenario at most, so one letter never opens both an interest and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import select
 
+from connectors.mail.interfaces import FolderInfo
 from crm.accounts.models import User
 from crm.errors import NotFound, ValidationFailed
 from crm.mail.models import (
@@ -21,7 +22,10 @@ from crm.mail.models import (
     LEADS_ALL,
     LEADS_OFF,
     LEADS_SELECTED,
+    ROLE_DRAFTS,
     ROLE_INBOX,
+    ROLE_JUNK,
+    ROLE_SENT,
     ROLE_TRASH,
     SCENARIO_SALES,
     SCENARIO_SUPPORT,
@@ -30,6 +34,8 @@ from crm.mail.models import (
 )
 from crm.mail.transport import open_mailbox
 from engine.db import db
+
+NO_LEAD_ROLES = (ROLE_TRASH, ROLE_JUNK, ROLE_SENT, ROLE_DRAFTS)
 
 
 def _account(account_id: int) -> MailAccount:
@@ -62,6 +68,13 @@ def refresh_folders(account_id: int) -> list[MailFolder]:
     account = _account(account_id)
     with open_mailbox(account) as mailbox:
         listed = mailbox.list_folders()
+    apply_folder_list(account, listed)
+    db.session.commit()
+    return folders_of(account.id)
+
+
+def apply_folder_list(account: MailAccount, listed: Sequence[FolderInfo]) -> None:
+    """Bring the account's folder rows in line with the server's list (the caller commits)."""
     known = {
         f.name: f for f in db.session.scalars(select(MailFolder).where(MailFolder.account_id == account.id))
     }
@@ -80,8 +93,6 @@ def refresh_folders(account_id: int) -> list[MailFolder]:
         if name not in seen:
             folder.is_synced = False
             folder.role = None
-    db.session.commit()
-    return folders_of(account.id)
 
 
 def set_lead_folders(
@@ -138,8 +149,8 @@ def set_lead_folders(
 
 def lead_scenario_of(account: MailAccount, folder: MailFolder | None) -> str | None:
     """The scenario a letter in ``folder`` is a lead of (``sales``/``support``), or None: not a lead folder.
-    The Trash never produces leads."""
-    if folder is None or account.lead_mode == LEADS_OFF or folder.role == ROLE_TRASH:
+    Trash, Junk, Sent and Drafts never produce leads."""
+    if folder is None or account.lead_mode == LEADS_OFF or folder.role in NO_LEAD_ROLES:
         return None
     if account.lead_mode == LEADS_SELECTED and not folder.is_lead_source:
         return None

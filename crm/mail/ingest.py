@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from connectors.mail.interfaces import FetchBatch, FetchedMessage, IncomingMailbox, MailError
 from crm.errors import CrmError
-from crm.mail.folders import lead_scenario_of
+from crm.mail.folders import apply_folder_list, lead_scenario_of
 from crm.mail.linking import (
     AddressBook,
     choose_responsible,
@@ -177,24 +177,9 @@ def _website_sender() -> str:
 
 
 def _discover_folders(account: MailAccount, mailbox: IncomingMailbox) -> None:
-    """Add folders that appeared on the server (a new "Leads" folder is synced from its first letter)."""
-    known = {
-        f.name: f for f in db.session.scalars(select(MailFolder).where(MailFolder.account_id == account.id))
-    }
-    for info in mailbox.list_folders():
-        folder = known.get(info.name)
-        if folder is None:
-            db.session.add(
-                MailFolder(
-                    account_id=account.id,
-                    name=info.name,
-                    role=info.role,
-                    is_synced=info.selectable,
-                    last_uid=0,
-                )
-            )
-        elif info.role and folder.role != info.role:
-            folder.role = info.role
+    """Follow the server's folder list: a new "Leads" folder is synced from its first letter, a folder gone
+    from the server is no longer asked for."""
+    apply_folder_list(account, mailbox.list_folders())
     db.session.commit()
 
 
