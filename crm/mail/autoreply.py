@@ -6,8 +6,8 @@ senders, delivery reports), never to one of the CRM's own addresses, never to a 
 never to a letter that is days old (the first sync of a mailbox brings in its history). The reply carries
 ``Auto-Submitted: auto-replied`` (RFC 3834) so other responders stay quiet.
 
-The memory is ``MailAutoreplyLog``, one row per account and sender (unique): the first answer inserts it in
-a savepoint, a later one moves ``replied_at`` with a conditional UPDATE — two workers handling letters of the
+The memory is ``MailAutoreplyLog``, one row per account and sender (unique): the first answer inserts it with
+``ON CONFLICT DO NOTHING``, a later one moves ``replied_at`` with a conditional UPDATE — two workers handling letters of the
 same sender at once cannot both answer.
 """
 
@@ -16,7 +16,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from connectors.mail.parsing import parse_message
 from crm.activities.sanitize import sanitize_note_html
@@ -72,12 +73,16 @@ def _take_turn(account_id: int, sender: str, now: datetime, interval: timedelta)
         )
     ).first()
     if row is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(MailAutoreplyLog(account_id=account_id, sender_address=sender, replied_at=now))
-        except IntegrityError:  # another worker answered this sender a moment ago
-            return False
-        return True
+        # INSERT ... ON CONFLICT DO NOTHING (SQLite and PostgreSQL): a worker that inserted first wins, the
+        # other inserts nothing. No savepoint: releasing one would hand the session's queued jobs out early.
+        dialect = db.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        result = db.session.execute(
+            insert(MailAutoreplyLog)
+            .values(account_id=account_id, sender_address=sender, replied_at=now)
+            .on_conflict_do_nothing(index_elements=["account_id", "sender_address"])
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
     if now - row.replied_at < interval:
         return False
     result = db.session.execute(
