@@ -229,7 +229,13 @@ def test_saved_list_settings_save_load_and_delete(world, client):
                              "columns": ["from", "date", "size"]}  # fmt: skip
     loaded = client.get(resp.location + f"?folder={world.inbox.id}")
     assert loaded.status_code == 302
-    for part in ("unread=1", "attach=1", "sort=oldest", "cols=from%2Cdate%2Csize", f"folder={world.inbox.id}"):
+    for part in (
+        "unread=1",
+        "attach=1",
+        "sort=oldest",
+        "cols=from%2Cdate%2Csize",
+        f"folder={world.inbox.id}",
+    ):
         assert part in loaded.location
     page = text(client.get(loaded.location))
     assert 'data-testid="mail-view"' in page and "Unread with files" in page
@@ -262,7 +268,9 @@ def test_printing_several_letters_on_one_page(world, client):
 def test_letters_of_the_sender_open_the_card_or_the_filtered_list(world, client):
     as_user(client, "mary")
     resp = client.get("/mail/sender?address=INFO@romashka.ru")
-    assert resp.location.endswith(f"/clients/{world.own_client.id}?feed=letter#feed-client-{world.own_client.id}")
+    assert resp.location.endswith(
+        f"/clients/{world.own_client.id}?feed=letter#feed-client-{world.own_client.id}"
+    )
     resp = client.get("/mail/sender?address=buyer@romashka.ru")
     assert "from=buyer@romashka.ru" in resp.location and "scope=all" in resp.location
     page = text(client.get(resp.location))

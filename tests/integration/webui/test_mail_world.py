@@ -166,14 +166,18 @@ def test_letter_list_pages_by_keyset_newest_first_without_overlap(mail_world):
     seen = [m.id for m in first.letters]
     cursor = first.next_cursor
     # A letter arriving meanwhile sorts above the cursor: the next pages neither repeat nor skip.
-    add_letter(mail_world.account, mail_world.inbox, "Arrived later", uid=500, occurred_at=START + timedelta(days=30))
+    add_letter(
+        mail_world.account, mail_world.inbox, "Arrived later", uid=500, occurred_at=START + timedelta(days=30)
+    )
     db.session.commit()
     while cursor:
         page = queries.letter_page(mail_world.manager, filters, after=cursor, limit=25)
         seen += [m.id for m in page.letters]
         cursor = page.next_cursor
     assert len(seen) == len(set(seen)) == 62
-    oldest = queries.letter_page(mail_world.manager, LetterFilters(folder_id=mail_world.inbox.id, sort="oldest"))
+    oldest = queries.letter_page(
+        mail_world.manager, LetterFilters(folder_id=mail_world.inbox.id, sort="oldest")
+    )
     assert oldest.letters[0].subject == "Order 00"
     with pytest.raises(ValidationFailed):
         queries.letter_page(mail_world.manager, filters, after="not-a-cursor")
@@ -215,7 +219,9 @@ def test_bad_filters_and_foreign_folders_are_refused(mail_world):
     with pytest.raises(ValidationFailed):
         queries.letter_page(mail_world.manager, LetterFilters(responsible="boss"))
     with pytest.raises(ValidationFailed):
-        queries.letter_page(mail_world.manager, LetterFilters(date_from=date(2025, 5, 1), date_to=date(2025, 4, 1)))
+        queries.letter_page(
+            mail_world.manager, LetterFilters(date_from=date(2025, 5, 1), date_to=date(2025, 4, 1))
+        )
     with pytest.raises(AccessDenied):
         queries.letter_page(mail_world.other_manager, LetterFilters(folder_id=mail_world.inbox.id))
     # Without a folder a stranger sees nothing at all.
