@@ -22,6 +22,9 @@ from sqlalchemy.engine import make_url
 from engine.db import db
 from webui import create_app
 
+# Real IMAP (Dovecot) and SMTP (aiosmtpd) servers on 127.0.0.1: dovecot, imap_user, smtp_server, ...
+pytest_plugins = ["tests.mail_servers"]
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

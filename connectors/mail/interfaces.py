@@ -6,7 +6,7 @@ Nothing here talks to the network; ``connectors.mail.imap`` and ``connectors.mai
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Protocol, Self
@@ -84,6 +84,29 @@ class MailConnectionFailed(MailError):
 
 class MailSendFailed(MailError):
     """The SMTP server refused the letter (``permanent``) or failed for now."""
+
+
+class MailRecipientsRefused(MailSendFailed):
+    """The server refused some or all recipients: ``refused`` maps each address to (code, server words).
+
+    When ``accepted`` is not empty the letter did go to those: sending it again would duplicate it, so a
+    partial refusal is permanent; a refusal of everyone is permanent when any answer was a 5xx.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        refused: Mapping[str, tuple[int, bytes | str]],
+        accepted: Sequence[str] = (),
+        permanent: bool = True,
+    ) -> None:
+        super().__init__(message, permanent=permanent)
+        self.refused: dict[str, tuple[int, str]] = {
+            address: (code, text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text)
+            for address, (code, text) in refused.items()
+        }
+        self.accepted: list[str] = list(accepted)
 
 
 class IncomingMailbox(Protocol):
