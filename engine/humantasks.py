@@ -26,7 +26,7 @@ from engine.runtime_errors import (
     TaskNotOpen,
     TaskNotYours,
 )
-from engine.step_store import keep_loaded, read_task_and_instance, snapshot
+from engine.step_store import read_task_and_instance
 from engine.stepper import Step, run_step
 from engine.task_queries import open_tasks_for, tasks_for_instance
 
@@ -185,12 +185,11 @@ def complete_task(
         found = read_task_and_instance(task_id)
         if found is None:
             raise TaskNotFound(f"no task with id {task_id}")
-        row, loaded, forms = found
-        columns = snapshot(row)
+        row, loaded, forms = found  # detached: a commit does not expire them
         _check_may_work(row, user_id, lanes)
         validate_form_data(row, data, forms=forms)
         try:
-            step = run_step(
+            run_step(
                 row.instance_id,
                 lambda step, r=row: _complete_in_step(step, r, user_id, data),  # type: ignore[misc]
                 now=now,
@@ -199,10 +198,7 @@ def complete_task(
             )
         except ConcurrentUpdate:
             continue  # someone else advanced the instance: look again (maybe it was this very task)
-        for finished_row, values in step.finished_rows:
-            if finished_row is row:  # the commit expired it: it holds what was read plus what was written
-                keep_loaded(row, {**columns, **values})
-        return row
+        return row  # as read, plus the columns the step wrote
     raise ConcurrentUpdate(get_task(task_id).instance_id)
 
 

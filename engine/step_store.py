@@ -1,20 +1,27 @@
-"""The statements one engine step issues, kept to the minimum.
+"""The statements one engine step issues, kept to the minimum and sent straight to the driver.
 
 A completion reads its task, the instance, the definition's sha256 and the default calendar's revision in
 one SELECT; parsed specs, forms and the calendar come from per-process caches validated by those values.
-It then writes one versioned ``UPDATE`` of the instance (0 rows -> someone else stepped it first), one
-``UPDATE`` of the completed task, one multi-row ``INSERT ... RETURNING`` of new human tasks and one
-multi-row ``INSERT`` of events, and commits. Writes are Core statements; the ORM objects the caller holds
-are told the new values (``set_committed_value``) so they stay loaded and never flush a second time.
+It then writes one versioned ``UPDATE`` of the instance (0 rows -> someone else stepped it first; only the
+columns the step changed), one ``UPDATE`` of the completed task, one ``INSERT`` per new human task and one
+``INSERT`` of the events, and commits.
 
-On PostgreSQL (psycopg 3) the round trips are cut with pipeline mode on the session's own connection (same
-transaction): the two UPDATEs travel together (``write_step_rows``), and so do the event INSERT and the
-COMMIT (``insert_and_commit``).
+These statements are compiled once per dialect and run on the session's own DB-API connection (same
+transaction), with SQLAlchemy's bind and result processors but without its per-execution machinery, which
+costs several times what SQLite itself spends on a statement. The task and instance the completion reads
+come back as *detached* ORM objects holding every column: a commit never expires them, so they stay
+readable after the step, and they are never flushed (the step writes their columns itself and tells them
+the written values with ``set_committed_value``).
+
+On PostgreSQL (psycopg 3) round trips are cut with pipeline mode: the read travels with psycopg's ``BEGIN``,
+the two UPDATEs travel together (``write_step_rows``), and so do the event INSERT and the COMMIT
+(``insert_and_commit``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -31,8 +38,8 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.orm import aliased
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import aliased, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from engine.calendar_service import default_calendar_columns
 from engine.db import db
@@ -55,29 +62,37 @@ class LoadedInstance:
     calendar_revision: str | None
 
 
-# Statements are built once; executing them hits SQLAlchemy's compiled cache.
+# The columns a step may change; the versioned UPDATE writes those that differ from what was read.
 _INSTANCE_COLUMNS = ("status", "state", "updated_at", "ended_at", "definition_id", "business_key")
-_statements: dict[str, Any] = {}
 
 
-def _statement(name: str) -> Any:
-    found = _statements.get(name)
-    if found is None:
-        found = _statements[name] = _BUILDERS[name]()
-    return found
+def _column_keys(model: Any) -> tuple[str, ...]:
+    return tuple(attr.key for attr in inspect(model).column_attrs)
 
 
-def _instance_query() -> Any:
+_INSTANCE_KEYS = _column_keys(ProcessInstance)
+_TASK_KEYS = _column_keys(HumanTask)
+
+
+# --- statements, compiled once per dialect ---------------------------------------------------------------
+
+
+def _read_columns() -> list[Any]:
     calendar_id, calendar_revision = default_calendar_columns()
-    return (
-        select(ProcessInstance, ProcessDefinition.sha256, calendar_id, calendar_revision)
-        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-        .execution_options(populate_existing=True)
-    )
+    return [
+        *(getattr(ProcessInstance, key) for key in _INSTANCE_KEYS),
+        ProcessDefinition.sha256,
+        calendar_id,
+        calendar_revision,
+    ]
 
 
 def _build_read_instance() -> Any:
-    return _instance_query().where(ProcessInstance.id == bindparam("instance_id"))
+    return (
+        select(*_read_columns())
+        .join_from(ProcessInstance, ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .where(ProcessInstance.id == bindparam("instance_id"))
+    )
 
 
 def _build_read_task() -> Any:
@@ -85,21 +100,23 @@ def _build_read_task() -> Any:
     # activity), only when the task has a form: server-side validation needs it.
     declaring = aliased(ProcessDefinition)
     forms = type_coerce(case((HumanTask.form_name.is_not(None), declaring.forms), else_=null()), JSON)
-    query = _instance_query().add_columns(HumanTask, forms)
-    query = query.join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+    columns = [*_read_columns(), *(getattr(HumanTask, key) for key in _TASK_KEYS), forms]
     declaring_id = func.coalesce(HumanTask.spec_definition_id, ProcessInstance.definition_id)
-    query = query.join(declaring, declaring.id == declaring_id)
-    return query.where(HumanTask.id == bindparam("task_id"))
+    return (
+        select(*columns)
+        .join_from(HumanTask, ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .join(declaring, declaring.id == declaring_id)
+        .where(HumanTask.id == bindparam("task_id"))
+    )
 
 
-def _build_write_instance() -> Any:
+def _build_write_instance(columns: tuple[str, ...]) -> Any:
     table = _INSTANCES
     return (
         update(table)
         .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_read_version"))
-        .values(
-            version=bindparam("b_version"), **{name: bindparam(f"b_{name}") for name in _INSTANCE_COLUMNS}
-        )
+        .values(version=bindparam("b_version"), **{name: bindparam(f"b_{name}") for name in columns})
     )
 
 
@@ -117,41 +134,147 @@ def _build_finish_task() -> Any:
     )
 
 
-_BUILDERS = {
-    "read_instance": _build_read_instance,
-    "read_task": _build_read_task,
-    "write_instance": _build_write_instance,
-    "finish_task": _build_finish_task,
-    "insert_tasks": lambda: insert(_HUMAN_TASKS).returning(_HUMAN_TASKS.c.id, sort_by_parameter_order=True),
-}
+@dataclass(frozen=True)
+class _DriverStatement:
+    """A Core statement compiled for one dialect, executed on the DB-API connection.
+
+    ``binds`` are the parameter names in the order the SQL wants them (positional drivers such as
+    sqlite3) or by name (psycopg), each with SQLAlchemy's bind processor for its type; ``results`` are the
+    result processors of the selected columns.
+    """
+
+    sql: str
+    positional: bool
+    binds: tuple[tuple[str, Callable[[Any], Any] | None], ...]
+    defaults: dict[str, Any]
+    results: tuple[Callable[[Any], Any] | None, ...]
+
+    def params(self, values: dict[str, Any]) -> Any:
+        defaults = self.defaults
+        out = []
+        for name, process in self.binds:
+            value = values[name] if name in values else defaults[name]
+            out.append(process(value) if process is not None else value)
+        if self.positional:
+            return tuple(out)
+        return dict(zip((name for name, _ in self.binds), out, strict=True))
+
+    def row(self, raw: Any) -> list[Any]:
+        return [
+            process(value) if process is not None and value is not None else value
+            for process, value in zip(self.results, raw, strict=True)
+        ]
+
+
+_driver_statements: dict[tuple[Any, ...], _DriverStatement] = {}
+
+
+def _driver_statement(
+    dialect: Any, name: Any, build: Callable[[], Any], **compile_kwargs: Any
+) -> _DriverStatement:
+    """``build()`` compiled once per dialect (keyed by ``name``), with its bind and result processors."""
+    key = (name, dialect.name, dialect.driver, dialect.server_version_info)
+    found = _driver_statements.get(key)
+    if found is None:
+        statement = build()
+        compiled = statement.compile(dialect=dialect, **compile_kwargs)
+        by_name = {rendered: bind for bind, rendered in compiled.bind_names.items()}
+        names = list(compiled.positiontup) if compiled.positional else list(by_name)
+        binds = tuple((name, by_name[name].type._cached_bind_processor(dialect)) for name in names)
+        defaults = {bind: value for bind, value in compiled.params.items() if value is not None}
+        selected = getattr(statement, "selected_columns", None) if not statement.is_dml else None
+        results = tuple(column.type._cached_result_processor(dialect, None) for column in (selected or ()))
+        found = _DriverStatement(compiled.string, compiled.positional, binds, defaults, results)
+        _driver_statements[key] = found
+    return found
+
+
+def _session_connection() -> tuple[Any, Any]:
+    """The dialect and the DB-API connection of the session's transaction (begun if need be)."""
+    connection = db.session.connection()
+    return connection.dialect, connection.connection.dbapi_connection
+
+
+def _is_psycopg(raw: Any) -> bool:
+    return type(raw).__module__.startswith("psycopg")
+
+
+def _pipeline(raw: Any) -> Any:
+    """psycopg's pipeline mode (statements sent together, one round trip); nothing on other drivers."""
+    return raw.pipeline() if _is_psycopg(raw) else nullcontext()
+
+
+def _execute(raw: Any, statement: _DriverStatement, values: dict[str, Any]) -> Any:
+    cursor = raw.cursor()
+    cursor.execute(statement.sql, statement.params(values))
+    return cursor
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+
+def _detached(model: Any, keys: tuple[str, ...], values: list[Any]) -> Any:
+    """An ORM object holding ``values`` as loaded from the database, in no session (never expired by a
+    commit, never flushed)."""
+    obj = model._sa_class_manager.new_instance()
+    obj.__dict__.update(zip(keys, values, strict=True))
+    make_transient_to_detached(obj)
+    return obj
+
+
+def _fetch_one(name: str, build: Callable[[], Any], values: dict[str, Any]) -> list[Any] | None:
+    dialect, raw = _session_connection()
+    statement = _driver_statement(dialect, name, build)
+    with _pipeline(raw):  # on PostgreSQL the SELECT travels with the transaction's BEGIN
+        cursor = _execute(raw, statement, values)
+    found = cursor.fetchone()
+    return None if found is None else statement.row(found)
+
+
+def _loaded(values: list[Any]) -> tuple[LoadedInstance, int]:
+    """The LoadedInstance at the start of a read row, and where the rest of the row starts."""
+    n = len(_INSTANCE_KEYS)
+    instance = _detached(ProcessInstance, _INSTANCE_KEYS, values[:n])
+    return LoadedInstance(instance, values[n], values[n + 1], values[n + 2]), n + 3
 
 
 def read_instance(instance_id: int) -> LoadedInstance:
-    """The instance row, freshly read (never a stale identity-map copy); raises ``InstanceNotFound``."""
-    row = db.session.execute(_statement("read_instance"), {"instance_id": instance_id}).first()
-    if row is None:
+    """The instance row, freshly read, as a detached object; raises ``InstanceNotFound``."""
+    values = _fetch_one("read_instance", _build_read_instance, {"instance_id": instance_id})
+    if values is None:
         raise InstanceNotFound(f"no process instance with id {instance_id}")
-    return LoadedInstance(row[0], row[1], row[2], row[3])
+    return _loaded(values)[0]
 
 
 def read_task_and_instance(
     task_id: int,
 ) -> tuple[HumanTask, LoadedInstance, dict[str, Any] | None] | None:
-    """A human task row with its instance and, when the task has a form, the forms of the definition
-    declaring the task (one SELECT); None when there is no such task."""
-    row = db.session.execute(_statement("read_task"), {"task_id": task_id}).first()
-    if row is None:
+    """A human task row with its instance (both detached) and, when the task has a form, the forms of the
+    definition declaring the task (one SELECT); None when there is no such task."""
+    values = _fetch_one("read_task", _build_read_task, {"task_id": task_id})
+    if values is None:
         return None
-    return row[4], LoadedInstance(row[0], row[1], row[2], row[3]), row[5]
+    loaded, start = _loaded(values)
+    end = start + len(_TASK_KEYS)
+    return _detached(HumanTask, _TASK_KEYS, values[start:end]), loaded, values[end]
+
+
+# --- writing ---------------------------------------------------------------------------------------------
 
 
 def _instance_params(instance: ProcessInstance, values: dict[str, Any] | None) -> dict[str, Any]:
-    """The step columns to write: ``values`` over what the instance object holds, plus the new version."""
-    current = {name: getattr(instance, name) for name in _INSTANCE_COLUMNS}
-    if values:
-        current.update(values)
-    current["version"] = instance.version + 1
-    return current
+    """The step columns to write: ``values`` that differ from the read row, every column the object was
+    told to change (an attribute set during the step), plus the new version."""
+    loaded = instance.__dict__
+    if instance_state(instance).modified:
+        written = {name: getattr(instance, name) for name in _INSTANCE_COLUMNS}
+    else:
+        written = {}
+    for name, value in (values or {}).items():
+        if name not in loaded or loaded[name] != value or name in written:
+            written[name] = value
+    written["version"] = instance.version + 1
+    return written
 
 
 def _bound(values: dict[str, Any], **where: Any) -> dict[str, Any]:
@@ -160,16 +283,21 @@ def _bound(values: dict[str, Any], **where: Any) -> dict[str, Any]:
     return params
 
 
+def _write_instance_statement(dialect: Any, written: dict[str, Any]) -> _DriverStatement:
+    columns = tuple(sorted(name for name in written if name != "version"))
+    return _driver_statement(dialect, ("write_instance", columns), lambda: _build_write_instance(columns))
+
+
 def write_instance(instance: ProcessInstance, values: dict[str, Any] | None = None) -> bool:
     """The versioned UPDATE of the instance's step columns; False when its version moved on.
 
     ``values`` (column -> value) override what the instance object holds; the object is told the written
     values only after the UPDATE matched, so passing them keeps it clean (no ORM flush has work to do).
     """
+    dialect, raw = _session_connection()
     written = _instance_params(instance, values)
     params = _bound(written, id=instance.id, read_version=instance.version)
-    result = db.session.connection().execute(_statement("write_instance"), params)
-    if result.rowcount != 1:
+    if _execute(raw, _write_instance_statement(dialect, written), params).rowcount != 1:
         return False
     keep_loaded(instance, written)
     return True
@@ -178,11 +306,12 @@ def write_instance(instance: ProcessInstance, values: dict[str, Any] | None = No
 def finish_task_rows(rows: list[tuple[HumanTask, dict[str, Any]]], open_status: str) -> bool:
     """UPDATE each task row that is still ``open_status`` (status, completed_by/at, assignee_id);
     False if one was not."""
-    connection = db.session.connection() if rows else None
+    if not rows:
+        return True
+    dialect, raw = _session_connection()
+    statement = _driver_statement(dialect, "finish_task", _build_finish_task)
     for row, values in rows:
-        assert connection is not None
-        params = _bound(values, id=row.id, open=open_status)
-        if connection.execute(_statement("finish_task"), params).rowcount != 1:
+        if _execute(raw, statement, _bound(values, id=row.id, open=open_status)).rowcount != 1:
             return False
         keep_loaded(row, values)
     return True
@@ -194,33 +323,24 @@ def write_step_rows(
     finished: list[tuple[HumanTask, dict[str, Any]]],
     open_status: str,
 ) -> bool:
-    """``write_instance`` then ``finish_task_rows``; False (nothing to keep) when either found no row.
+    """``write_instance`` then ``finish_task_rows``; False (nothing kept) when either found no row.
 
     On PostgreSQL both UPDATEs go in one pipeline: one round trip. Still in order, so a concurrent step of
     the instance waits on the instance row lock first and then finds the version moved on.
     """
-    raw = _psycopg_connection()
-    if raw is None:
-        return write_instance(instance, values) and finish_task_rows(finished, open_status)
+    dialect, raw = _session_connection()
     written = _instance_params(instance, values)
-    update_instance = _driver_statement("write_instance")
-    finish_task = _driver_statement("finish_task") if finished else None
-    with raw.pipeline():
-        instance_cursor = raw.cursor()
-        instance_cursor.execute(
-            update_instance.sql,
-            update_instance.params(_bound(written, id=instance.id, read_version=instance.version)),
-        )
-        task_cursors = []
+    params = _bound(written, id=instance.id, read_version=instance.version)
+    update_instance = _write_instance_statement(dialect, written)
+    finish_task = _driver_statement(dialect, "finish_task", _build_finish_task) if finished else None
+    if not _is_psycopg(raw):
+        if _execute(raw, update_instance, params).rowcount != 1:
+            return False
         for row, row_values in finished:
             assert finish_task is not None
-            cursor = raw.cursor()
-            cursor.execute(
-                finish_task.sql, finish_task.params(_bound(row_values, id=row.id, open=open_status))
-            )
-            task_cursors.append(cursor)
-    # Leaving the pipeline waited for every result.
-    if instance_cursor.rowcount != 1 or any(cursor.rowcount != 1 for cursor in task_cursors):
+            if _execute(raw, finish_task, _bound(row_values, id=row.id, open=open_status)).rowcount != 1:
+                return False
+    elif not _write_in_pipeline(raw, update_instance, params, finish_task, finished, open_status):
         return False
     keep_loaded(instance, written)
     for row, row_values in finished:
@@ -228,93 +348,63 @@ def write_step_rows(
     return True
 
 
+def _write_in_pipeline(
+    raw: Any,
+    update_instance: _DriverStatement,
+    params: dict[str, Any],
+    finish_task: _DriverStatement | None,
+    finished: list[tuple[HumanTask, dict[str, Any]]],
+    open_status: str,
+) -> bool:
+    with raw.pipeline():
+        instance_cursor = _execute(raw, update_instance, params)
+        task_cursors = []
+        for row, row_values in finished:
+            assert finish_task is not None
+            task_cursors.append(_execute(raw, finish_task, _bound(row_values, id=row.id, open=open_status)))
+    # Leaving the pipeline waited for every result.
+    return instance_cursor.rowcount == 1 and all(cursor.rowcount == 1 for cursor in task_cursors)
+
+
+def _insert_statement(dialect: Any, table: Table, keys: list[str], *, returning: bool) -> _DriverStatement:
+    def build() -> Any:
+        statement = insert(table)
+        return statement.returning(table.c.id) if returning else statement
+
+    return _driver_statement(dialect, ("insert", table.name, tuple(keys), returning), build, column_keys=keys)
+
+
 def insert_and_commit(table: Table, rows: list[dict[str, Any]]) -> None:
     """INSERT ``rows`` into ``table`` (no ids returned) and commit the session: the step's last write.
 
-    On PostgreSQL the INSERT and the COMMIT go in one pipeline (one round trip, one durable commit) after
-    the ORM flushed whatever it holds; the session's own commit then finds the transaction committed and
-    only does its bookkeeping (``after_commit`` hooks run outside the pipeline, once the data is durable).
+    The ORM first flushes whatever it holds. On PostgreSQL the INSERT and the COMMIT then go in one
+    pipeline (one round trip, one durable commit); the session's own commit finds the transaction
+    committed and only does its bookkeeping (``after_commit`` hooks run once the data is durable).
     """
-    raw = _psycopg_connection()
-    if raw is None:
-        if rows:
-            db.session.connection().execute(_inline_insert(table), rows)
+    db.session.flush()
+    dialect, raw = _session_connection()
+    statement = _insert_statement(dialect, table, list(rows[0]), returning=False) if rows else None
+    if not _is_psycopg(raw):
+        if statement is not None:
+            raw.cursor().executemany(statement.sql, [statement.params(row) for row in rows])
         db.session.commit()
         return
-    db.session.flush()
-    if rows:
-        keys = list(rows[0])
-        statement = _driver_statement(
-            f"insert {table.name} {keys}", lambda: _inline_insert(table), column_keys=keys
-        )
     with raw.pipeline():
-        if rows:
+        if statement is not None:
             raw.cursor().executemany(statement.sql, [statement.params(row) for row in rows])
         raw.commit()
     db.session.commit()
 
 
-_inline_inserts: dict[str, Any] = {}
-
-
-def _inline_insert(table: Table) -> Any:
-    """``INSERT INTO table`` that fetches no ids back (built once per table)."""
-    found = _inline_inserts.get(table.name)
-    if found is None:
-        found = _inline_inserts[table.name] = insert(table).inline()
-    return found
-
-
-@dataclass(frozen=True)
-class _DriverStatement:
-    """A Core statement compiled once for the session's dialect, executed on the DB-API cursor."""
-
-    sql: str
-    processors: dict[str, Callable[[Any], Any] | None]
-
-    def params(self, values: dict[str, Any]) -> dict[str, Any]:
-        out = {}
-        for key, value in values.items():
-            process = self.processors[key]
-            out[key] = process(value) if process is not None else value
-        return out
-
-
-_driver_statements: dict[tuple[Any, ...], _DriverStatement] = {}
-
-
-def _driver_statement(
-    name: str, build: Callable[[], Any] | None = None, **compile_kwargs: Any
-) -> _DriverStatement:
-    """``_statement(name)`` (or ``build()``) compiled once per dialect, with its bind processors."""
-    dialect = db.session.connection().dialect
-    key = (name, dialect.name, dialect.driver, dialect.server_version_info)
-    found = _driver_statements.get(key)
-    if found is None:
-        statement = build() if build is not None else _statement(name)
-        compiled = statement.compile(dialect=dialect, **compile_kwargs)
-        processors = {
-            bind_name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-            for bind_name, bind in compiled.binds.items()
-        }
-        found = _driver_statements[key] = _DriverStatement(compiled.string, processors)
-    return found
-
-
-def _psycopg_connection() -> Any | None:
-    """The session's psycopg 3 connection (inside the session's transaction), or None on other drivers."""
-    connection = db.session.connection()
-    if connection.dialect.driver != "psycopg":
-        return None
-    return connection.connection.dbapi_connection
-
-
 def insert_human_tasks(rows: list[dict[str, Any]]) -> list[int]:
-    """INSERT the rows in one statement; their new ids, in order."""
+    """INSERT the rows (one statement each; on PostgreSQL all in one pipeline); their new ids, in order."""
     if not rows:
         return []
-    result = db.session.connection().execute(_statement("insert_tasks"), rows)
-    return [int(new_id) for new_id in result.scalars()]
+    dialect, raw = _session_connection()
+    statement = _insert_statement(dialect, _HUMAN_TASKS, list(rows[0]), returning=True)
+    with _pipeline(raw):
+        cursors = [_execute(raw, statement, row) for row in rows]
+    return [int(cursor.fetchone()[0]) for cursor in cursors]
 
 
 def keep_loaded(obj: Any, values: dict[str, Any]) -> None:

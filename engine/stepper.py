@@ -103,11 +103,11 @@ def element_of(task: Any) -> tuple[str, str]:
 
 
 def load_instance(instance_id: int, *, for_update: bool = False) -> ProcessInstance:
-    """The instance row, freshly read (never a stale identity-map copy)."""
-    if not for_update:
-        return read_instance(instance_id).instance
+    """The instance row in the session, freshly read (never a stale identity-map copy)."""
     query = db.select(ProcessInstance).where(ProcessInstance.id == instance_id)
-    query = query.execution_options(populate_existing=True).with_for_update()
+    query = query.execution_options(populate_existing=True)
+    if for_update:
+        query = query.with_for_update()
     instance = db.session.scalars(query).first()
     if instance is None:
         raise InstanceNotFound(f"no process instance with id {instance_id}")
