@@ -65,10 +65,13 @@ def _subtree(task: Any) -> list[Any]:
 
 def _droppable(task: Any) -> bool:
     """A finished branch that no future step reads (no join arrivals inside)."""
-    return all(
-        t.has_state(TaskState.FINISHED_MASK) and not isinstance(t.task_spec, UnstructuredJoin)
-        for t in _subtree(task)
-    )
+    stack = [task]
+    while stack:  # stops at the first live task (usually ``task`` itself) instead of listing the branch
+        current = stack.pop()
+        if not current.has_state(TaskState.FINISHED_MASK) or isinstance(current.task_spec, UnstructuredJoin):
+            return False
+        stack.extend(current.children)
+    return True
 
 
 def _remove_subtree(tree_owner: Any, top: Any, task: Any) -> int:
@@ -89,6 +92,16 @@ def _forget(tree_owner: Any, top: Any, task: Any) -> int:
 # SpiffWorkflow's task iterator (``get_tasks``, ``is_completed``, ``do_engine_steps``) stops descending at
 # this depth: a task below it is invisible, so a ready task there is never run and nothing says so.
 ITERATOR_MAX_DEPTH = 1000
+
+
+def beyond_walk_limit(workflow: Any) -> bool:
+    """Whether part of the task tree lies at or below the depth SpiffWorkflow's iterator stops at."""
+    size = len(workflow.tasks) + sum(len(sub.tasks) for sub in workflow.subprocesses.values())
+    if size < ITERATOR_MAX_DEPTH:
+        # Every level holds at least one task, so a tree of fewer tasks than the limit is never that
+        # deep: the usual case, answered without walking the tree.
+        return False
+    return tree_depth(workflow) >= ITERATOR_MAX_DEPTH
 
 
 def tree_depth(workflow: Any) -> int:

@@ -27,6 +27,7 @@ from engine.runtime_specs import human_task_properties, sla_due_at
 from engine.spec_cache import spec_owners
 from engine.step_store import insert_human_tasks
 from engine.stepper import Step, element_of
+from engine.task_walk import tasks_in_state
 from engine.wait_models import MESSAGE, SIGNAL, EventSubscription, WaitingTimer
 
 
@@ -47,7 +48,7 @@ def _sync_human_tasks(step: Step) -> None:
     workflow, instance = step.workflow, step.instance
     ready: dict[str, Any] = {}
     if not workflow.is_completed() and instance.status in (RUNNING, "suspended"):
-        ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual}
+        ready = {str(t.id): t for t in tasks_in_state(workflow, TaskState.READY) if t.task_spec.manual}
     if step.open_before is None:  # not known from the loaded workflow: read the open rows
         open_rows = db.session.execute(
             select(HumanTask.spiff_task_id).where(

@@ -350,13 +350,29 @@ class SandboxScriptEngine(PythonScriptEngine):
     def __init__(
         self,
         time_limit: float = DEFAULT_TIME_LIMIT,
-        helpers: Mapping[str, Any] | None = None,
+        helpers: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
         *,
         memory_limit_bytes: int = DEFAULT_MEMORY_LIMIT_BYTES,
         service_caller: ServiceCaller | None = None,
     ) -> None:
-        super().__init__(environment=SandboxEnvironment(helpers or {}, time_limit, memory_limit_bytes))
+        # Not super().__init__: the environment (builtins table, helpers) is built on first use, because
+        # most engine steps evaluate no script or expression at all. ``helpers`` may be a function that
+        # returns them, called then.
+        self._environment: SandboxEnvironment | None = None
+        self._environment_args = (helpers, time_limit, memory_limit_bytes)
         self.service_caller = service_caller
+
+    @property
+    def environment(self) -> SandboxEnvironment:
+        if self._environment is None:
+            helpers, time_limit, memory_limit_bytes = self._environment_args
+            table = helpers() if callable(helpers) else helpers
+            self._environment = SandboxEnvironment(table or {}, time_limit, memory_limit_bytes)
+        return self._environment
+
+    @environment.setter
+    def environment(self, value: SandboxEnvironment) -> None:
+        self._environment = value
 
     def validate(self, expression: str) -> None:
         compile_script(expression, "exec")
@@ -407,7 +423,9 @@ def make_script_engine(
     from engine.calendar import WorkCalendar
     from engine.calendar_sla import business_helpers
 
-    helpers = {"now": now_fn, **business_helpers(calendar or WorkCalendar.default(), now_fn)}
+    def helpers() -> dict[str, Any]:
+        return {"now": now_fn, **business_helpers(calendar or WorkCalendar.default(), now_fn)}
+
     return SandboxScriptEngine(time_limit=time_limit, helpers=helpers, service_caller=service_caller)
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine import events as ev
 from engine.calendar import WorkCalendar
 from engine.calendar_service import default_calendar_from
-from engine.compaction import ITERATOR_MAX_DEPTH, compact_history, tree_depth
+from engine.compaction import ITERATOR_MAX_DEPTH, beyond_walk_limit, compact_history
 from engine.db import db, utcnow
 from engine.definition_model import ProcessDefinition
 from engine.humantask_model import OPEN, HumanTask
@@ -40,6 +40,7 @@ from engine.script_env import build_script_engine
 from engine.serialization import dump_state, load_state
 from engine.spec_cache import get_specs_checked
 from engine.step_store import LoadedInstance, insert_and_commit, read_instance, write_step_rows
+from engine.task_walk import tasks_in_state
 
 # A guard against a model that keeps making automatic tasks ready forever (SpiffWorkflow would spin).
 MAX_ENGINE_ROUNDS = 50
@@ -134,7 +135,7 @@ def open_step(
     workflow = load_state(instance.state, spec, subprocess_specs, build_script_engine(calendar, now))
     step = Step(instance, None, workflow, now, calendar, user_id=user_id)
     step.definition_sha256 = loaded.definition_sha256
-    step.had_errors = any(True for _ in workflow.get_tasks(state=TaskState.ERROR))
+    step.had_errors = bool(tasks_in_state(workflow, TaskState.ERROR))
     step.had_waits = bool(workflow.event_manager.tasks)
     if instance.status in (RUNNING, SUSPENDED) and not workflow.is_completed():
         step.open_before = ready_human_task_ids(workflow)
@@ -143,7 +144,7 @@ def open_step(
 
 def ready_human_task_ids(workflow: BpmnWorkflow) -> set[str]:
     """spiff ids of the READY user/manual tasks: what the human-task projection holds as open."""
-    return {str(t.id) for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual}
+    return {str(t.id) for t in tasks_in_state(workflow, TaskState.READY) if t.task_spec.manual}
 
 
 def new_step(
@@ -186,12 +187,12 @@ def advance(step: Step) -> None:
                 continue
             element = element_of(task)[0] if task is not None else None
             raise StepFailed(step.instance.id, element, _describe(exc)) from exc
-        if not any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
-            if tree_depth(workflow) < ITERATOR_MAX_DEPTH:
+        if not any(not t.task_spec.manual for t in tasks_in_state(workflow, TaskState.READY)):
+            if not beyond_walk_limit(workflow):
                 return
             # A long automatic loop pushed its next task below the levels SpiffWorkflow walks, where it
             # would never run (the instance would stall silently): cut the finished history and go on.
-            if compact_history(workflow) and tree_depth(workflow) < ITERATOR_MAX_DEPTH:
+            if compact_history(workflow) and not beyond_walk_limit(workflow):
                 continue
             raise StepFailed(
                 step.instance.id,
