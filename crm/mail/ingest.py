@@ -37,6 +37,7 @@ from crm.mail.linking import (
 from crm.mail.models import (
     DIRECTION_IN,
     DIRECTION_OUT,
+    ROLE_INBOX,
     ROLE_SENT,
     MailAccount,
     MailFolder,
@@ -95,6 +96,8 @@ class _Context:
     result: SyncResult
     server_changes: list[ServerChange] = field(default_factory=list)  # to push after the commit
     groups: dict[str | None, int | None] = field(default_factory=dict)
+    done: set[int] = field(default_factory=set)  # folders synced in this run
+    moved_into: set[int] = field(default_factory=set)  # folders the rules moved letters into
 
     def group_of(self, scenario: str | None) -> int | None:
         """The group that works a lead scenario's letters (remembered for the run)."""
@@ -127,21 +130,22 @@ def sync_account(account_id: int, *, max_batches: int = MAX_BATCHES_PER_FOLDER) 
                 website_sender=_website_sender(),
                 result=result,
             )
-            folder_ids = list(
-                db.session.scalars(
-                    select(MailFolder.id)
-                    .where(MailFolder.account_id == account.id, MailFolder.is_synced.is_(True))
-                    .order_by(MailFolder.id)
-                )
-            )
+            rows = db.session.execute(
+                select(MailFolder.id, MailFolder.role)
+                .where(MailFolder.account_id == account.id, MailFolder.is_synced.is_(True))
+                .order_by(MailFolder.id)
+            ).all()
+            # The inbox first: its rules move letters to other folders, synced after it in the same run.
+            folder_ids = [i for i, role in rows if role == ROLE_INBOX] + [
+                i for i, role in rows if role != ROLE_INBOX
+            ]
             for folder_id in folder_ids:
                 result.folders += 1
-                try:
-                    _sync_folder(ctx, folder_id, max_batches)
-                except MailError as exc:
-                    db.session.rollback()
-                    name = db.session.get(MailFolder, folder_id)
-                    result.folder_errors.append(f"{name.name if name else folder_id}: {exc}")
+                _sync_folder_reporting(ctx, folder_id, max_batches)
+                ctx.done.add(folder_id)
+            # A rule of a later folder moved letters into one synced already: give them their UIDs now.
+            for folder_id in sorted(ctx.moved_into & ctx.done):
+                _sync_folder_reporting(ctx, folder_id, max_batches)
     except MailError as exc:
         db.session.rollback()
         result.error = str(exc)
@@ -154,6 +158,15 @@ def sync_account(account_id: int, *, max_batches: int = MAX_BATCHES_PER_FOLDER) 
         result.error = f"synchronisation failed unexpectedly ({type(exc).__name__}: {exc})"
     _record_outcome(account_id, result)
     return result
+
+
+def _sync_folder_reporting(ctx: _Context, folder_id: int, max_batches: int) -> None:
+    try:
+        _sync_folder(ctx, folder_id, max_batches)
+    except MailError as exc:
+        db.session.rollback()
+        row = db.session.get(MailFolder, folder_id)
+        ctx.result.folder_errors.append(f"{row.name if row else folder_id}: {exc}")
 
 
 def _record_outcome(account_id: int, result: SyncResult) -> None:
@@ -419,6 +432,9 @@ def _push_server_changes(ctx: _Context) -> None:
             apply_server_change(ctx.mailbox, names, change)
         except MailError as exc:
             ctx.result.folder_errors.append(f"{names.get(change.folder_id, change.folder_id)}: {exc}")
+        else:
+            if change.target_folder_id is not None:
+                ctx.moved_into.add(change.target_folder_id)
 
 
 def apply_server_change(mailbox: IncomingMailbox, names: dict[int, str], change: ServerChange) -> None:

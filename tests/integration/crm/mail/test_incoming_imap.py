@@ -6,12 +6,14 @@ real letters, rules move letters on the server and forward them through a real S
 from __future__ import annotations
 
 import base64
+import time
 from email.utils import formatdate
 from itertools import count
 from pathlib import Path
 from typing import Any
 
 import pytest
+from imapclient.exceptions import LoginError
 from sqlalchemy import select
 
 from connectors.mail.parsing import parse_message
@@ -46,11 +48,26 @@ def raw_letter(sender: str, subject: str, *, body: str = "Hello!", headers: str 
     return ("\r\n".join(lines) + "\r\n\r\n" + body + "\r\n").encode()
 
 
+def wait_for_login(user: Any, seconds: float = 10.0) -> None:
+    """Readiness loop: Dovecot re-reads its passwd file at most once a second, so a user added a moment ago
+    may not log in yet."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with user.client():
+                return
+        except LoginError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 @pytest.fixture
 def mailbox(people: Any, imap_user: Any) -> Any:
     """A shared account on the Dovecot user's mailbox, Alice (sales) and Bob its members; a client with a
     contact person; the usual folders on the server."""
-    for folder in ("Sent", "Trash", "Leads"):
+    wait_for_login(imap_user)
+    for folder in ("Sent", "Trash", "Leads", "Orders"):
         imap_user.server.create_folder(imap_user.name, imap_user.password, folder)
     ensure_default_stages()
     account = create_account(people.admin, {
@@ -107,23 +124,23 @@ def test_a_letter_delivered_to_the_server_shows_up_in_the_crm_and_the_client_fee
 def test_uids_are_tracked_across_syncs_and_a_renumbered_folder_is_not_stored_twice(mailbox):
     first = [raw_letter("a@client.example", f"letter {n}") for n in range(3)]
     for raw in first[:2]:
-        mailbox.user.deliver(raw)
+        mailbox.user.deliver(raw, "Orders")
     assert sync(mailbox).stored == 2
-    mailbox.user.deliver(first[2])
+    mailbox.user.deliver(first[2], "Orders")
     assert sync(mailbox).stored == 1
     assert sync(mailbox).stored == 0
-    inbox = folder(mailbox, "INBOX")
-    validity, known = inbox.uidvalidity, {m.message_id: m.id for m in letters(mailbox)}
+    orders = folder(mailbox, "Orders")
+    validity, known = orders.uidvalidity, {m.message_id: m.id for m in letters(mailbox)}
     # The server loses the folder and gets the same letters back (a restore): a new UIDVALIDITY.
-    mailbox.user.server.recreate_folder(mailbox.user.name, mailbox.user.password, "INBOX")
+    mailbox.user.server.recreate_folder(mailbox.user.name, mailbox.user.password, "Orders")
     for raw in first:
-        mailbox.user.deliver(raw)
-    mailbox.user.deliver(raw_letter("a@client.example", "letter after the restore"))
+        mailbox.user.deliver(raw, "Orders")
+    mailbox.user.deliver(raw_letter("a@client.example", "letter after the restore"), "Orders")
     result = sync(mailbox)
     assert (result.stored, result.reattached) == (1, 3)
     stored = letters(mailbox)
     assert len(stored) == 4 and {m.message_id: m.id for m in stored[:3]} == known
-    assert folder(mailbox, "INBOX").uidvalidity != validity and {m.uid for m in stored} == {1, 2, 3, 4}
+    assert folder(mailbox, "Orders").uidvalidity != validity and {m.uid for m in stored} == {1, 2, 3, 4}
 
 
 def test_old_charsets_and_broken_mime_are_stored_with_their_bytes(mailbox):
