@@ -14,7 +14,8 @@
   code=550)`` refuses one RCPT TO.
 - ``smtp_server_tls_auth`` (function): the same with STARTTLS required and AUTH PLAIN/LOGIN for ``.username`` /
   ``.password`` (``.settings`` carries them, certificate checks off for the self-signed certificate).
-- ``smtp_server_ssl`` (function): the same as ``smtp_server_tls_auth`` over implicit TLS (SMTPS).
+- ``smtp_server_ssl`` (function): implicit TLS (SMTPS) offering AUTH PLAIN/LOGIN for ``.username`` /
+  ``.password`` (offered, not required: aiosmtpd cannot require it without STARTTLS).
 """
 
 from __future__ import annotations
@@ -125,11 +126,15 @@ ssl_key = <{key}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
+# No growing delays after failed logins from the tests' own address.
+login_trusted_networks = 127.0.0.0/8
 first_valid_uid = 1
 mail_location = maildir:~/Maildir
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/passwd
+  # One file per user: Dovecot re-reads a changed passwd-file at most once a second, so a user added to a
+  # shared file could stay unknown for that second; a file it has never read is read at the first login.
+  args = scheme=PLAIN username_format=%u {root}/users/%u
 }}
 userdb {{
   driver = static
@@ -144,6 +149,11 @@ service imap-login {{
     address = {host}
     port = {ssl_port}
     ssl = yes
+  }}
+}}
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
   }}
 }}
 protocol imap {{
@@ -182,8 +192,7 @@ class DovecotServer:
         self.ssl_port = free_port()
         self.config = root / "dovecot.conf"
         self.log = root / "dovecot.log"
-        self._passwd = root / "passwd"
-        self._lock = threading.Lock()
+        self._users = root / "users"
         dh = "/usr/share/dovecot/dh.pem"
         self.config.write_text(
             _DOVECOT_CONF.format(
@@ -198,12 +207,10 @@ class DovecotServer:
         )
 
     def start(self) -> None:
-        for sub in ("run", "state", "mail"):
+        for sub in ("run", "state", "mail", "users"):
             (self.root / sub).mkdir(exist_ok=True)
         vmail = pwd.getpwnam("vmail")
         os.chown(self.root / "mail", vmail.pw_uid, vmail.pw_gid)
-        self._passwd.write_text("")
-        self._passwd.chmod(0o644)
         # Dovecot daemonises and its children keep the standard streams: a pipe would never close.
         output = self.root / "dovecot.start.log"
         with output.open("wb") as stream:
@@ -228,10 +235,15 @@ class DovecotServer:
                 os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
 
     def add_user(self, name: str, password: str) -> None:
-        if ":" in name or ":" in password or "\n" in name + password:
-            raise ValueError("user names and passwords of the test server may not hold ':' or line breaks")
-        with self._lock, self._passwd.open("a") as passwd:
-            passwd.write(f"{name}:{{PLAIN}}{password}\n")
+        if not name or any(char in name for char in ":/%\n") or ":" in password or "\n" in password:
+            raise ValueError(
+                "test user names may not hold ':', '/', '%' or line breaks, passwords ':' or breaks"
+            )
+        path = self._users / name
+        if path.exists():
+            raise ValueError(f"the test server already has a user {name!r}")
+        path.write_text(f"{name}:{{PLAIN}}{password}\n")
+        path.chmod(0o644)
 
     def settings_for(self, user: str, password: str, security: str = SECURITY_NONE) -> ServerSettings:
         port = self.ssl_port if security == SECURITY_SSL else self.port
@@ -419,10 +431,14 @@ class SmtpTestServer:
                 raise ValueError("a TLS test server needs a certificate")
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(str(tls_files[0]), str(tls_files[1]))
-            kwargs.update(authenticator=self._authenticate, auth_required=True)
+            kwargs.update(authenticator=self._authenticate)
             if security == SECURITY_STARTTLS:
-                kwargs.update(tls_context=context, require_starttls=True, auth_require_tls=True)
+                kwargs.update(
+                    tls_context=context, require_starttls=True, auth_required=True, auth_require_tls=True
+                )
             else:
+                # aiosmtpd cannot tell implicit TLS from none: AUTH is offered, not required (which it would
+                # refuse without STARTTLS, or warn about as insecure).
                 kwargs.update(ssl_context=context, auth_require_tls=False)
         self._controller = Controller(self._handler, hostname=HOST, port=self.port, **kwargs)
 
