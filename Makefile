@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export ROUTEMAP_INSTANCE_DIR ?= $(CURDIR)/instance
 
-.PHONY: run test lint bench venv dev-venv translations chromium clean vendor help
+.PHONY: run test lint bench venv dev-venv translations chromium mailservers clean vendor help
 
 help:
 	@echo "make run    - install, migrate, load demo data and route maps, serve on http://127.0.0.1:5000"
@@ -38,13 +38,16 @@ run: venv translations
 chromium:
 	@scripts/ensure-chromium.sh
 
+mailservers:
+	@scripts/ensure-dovecot.sh
+
 lint: dev-venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check engine connectors crm webui tests bench
 	$(BIN)/mypy engine connectors
 	$(BIN)/lint-imports
 
-test: dev-venv translations chromium lint
+test: dev-venv translations chromium mailservers lint
 	$(BIN)/pytest -p no:cacheprovider -ra
 
 bench: dev-venv
