@@ -56,7 +56,7 @@ MAX_PAGE = 200
 MAX_PRINT = 100
 # Columns the letter list can show (saved with a list view); "subject" is always there.
 COLUMNS = ("from", "to", "date", "size", "attachments", "responsible", "links", "account")
-DEFAULT_COLUMNS = ("from", "date", "attachments", "links")
+DEFAULT_COLUMNS = ("from", "date", "attachments")
 
 
 # --- accounts and folders ----------------------------------------------------------------------------------

@@ -328,7 +328,8 @@ def print_letters() -> Response:
     letters = mail_queries.letters_for_print(current_user, selected_ids(request.args.getlist("ids")))
     files = mail_queries.attachment_names([m.id for m in letters])
     bodies = {m.id: body_fragment(m, allow_remote_images=False).html for m in letters}
-    resp = Response(render_template("mail/print.html", letters=letters, files=files, bodies=bodies))
+    page = render_template("mail/print.html", letters=letters, files=files, bodies=bodies)
+    resp = Response(page, mimetype="text/html")
     resp.headers["Content-Security-Policy"] = "img-src 'self' data:"  # letters' remote images stay blocked
     return resp
 

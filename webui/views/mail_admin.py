@@ -72,15 +72,17 @@ def accounts() -> str:
     )
 
 
-def _account_form(account: Any = None) -> AccountForm:
-    form = AccountForm(obj=account)
+def _account_form(account: Any = None, *, submitted: bool = True) -> AccountForm:
+    """The account form: from the posted data, or (``submitted=False``, e.g. after "Check connection") from
+    the stored account alone."""
+    form = AccountForm(obj=account) if submitted else AccountForm(formdata=None, obj=account)
     users, _total = people.list_users(active=True, page=1, per_page=1000)
     form.owner_id.choices = [(0, "—"), *((u.id, u.full_name) for u in users)]
     form.members.choices = [(u.id, f"{u.full_name} ({u.username})") for u in users]
     shared = [s for s in signature_service.list_signatures(current_user) if s.owner_id is None]
     form.default_signature_id.choices = [(0, _("None")), *((s.id, s.name) for s in shared)]
     form.lead_department_id.choices = [(0, "—"), *((d.id, d.name) for d in people.list_departments())]
-    if request.method == "GET" and account is not None:
+    if (request.method == "GET" or not submitted) and account is not None:
         form.members.data = [m.user_id for m in account_service.members_of(account.id)]
         form.owner_id.data = account.owner_id or 0
         form.default_signature_id.data = account.default_signature_id or 0
@@ -177,7 +179,7 @@ def account_check(account_id: int) -> Any:
     """Try the IMAP and SMTP servers with the stored settings; list what is wrong (nothing = fine)."""
     account = _load(account_id)
     problems = account_service.check_connection(account.id)
-    return _render_account(_account_form(account), account, problems=problems, checked=True)
+    return _render_account(_account_form(account, submitted=False), account, problems=problems, checked=True)
 
 
 @bp.route("/accounts/<int:account_id>/folders", methods=["POST"])
@@ -210,7 +212,7 @@ def account_leads(account_id: int) -> Any:
         )
     except ValidationFailed as exc:
         return _render_account(
-            _account_form(account),
+            _account_form(account, submitted=False),
             account,
             422,
             lead_errors={k: _(v) for k, v in exc.field_errors.items()},

@@ -177,7 +177,7 @@ def _next_url() -> str:
     return "" if referrer.startswith(url_for("mail.index")) else referrer
 
 
-def _render(form: ComposeForm, accounts: list[Any], status: int = 200, **extra: Any) -> Any:
+def _render(form: ComposeForm, accounts: list[Any], status: int = 200, **extra: Any) -> Response:
     draft_id = parse_id(form.draft_id.data)
     eml_ids = selected_ids(request.form.getlist("eml_letter_ids")) if request.method == "POST" else []
     forward_id = parse_id(form.forward_of_letter_id.data)
@@ -196,7 +196,11 @@ def _render(form: ComposeForm, accounts: list[Any], status: int = 200, **extra: 
         "uploaded_lost": False,
         **extra,
     }
-    return render_template("mail/compose.html", **context), status
+    resp = Response(render_template("mail/compose.html", **context), status, mimetype="text/html")
+    resp.headers["Content-Security-Policy"] = (
+        "img-src 'self' data:"  # a quoted letter's remote images stay out
+    )
+    return resp
 
 
 @bp.route("/compose", methods=["GET", "POST"])

@@ -52,8 +52,12 @@ def field_value(page: str, name: str) -> str:
 
 def test_reply_starts_with_sender_subject_signature_and_quote(world, client):
     as_user(client, "mary")
-    page = text(client.get(f"/mail/compose?reply={world.html_letter.id}"))
+    resp = client.get(f"/mail/compose?reply={world.html_letter.id}")
+    page = text(resp)
     assert "Mary from Sales &lt;sales@example.com&gt;" in page  # the personal sender name (SPEC #33)
+    # The quoted letter keeps its tracker image, but the editor's page does not load it.
+    assert "tracker.example.net" in editor_text(page)
+    assert resp.headers["Content-Security-Policy"] == "img-src 'self' data:"
     assert "news@shop.example" in field_value(page, "to")
     assert field_value(page, "subject") == "Re: Offer with pictures"
     body = editor_text(page)
