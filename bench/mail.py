@@ -283,7 +283,15 @@ def _after_receive(app: Any, recorder: RecordingDispatcher) -> dict[str, Any]:
     for letter_id in letter_ids:
         after_receive(letter_id)
     seconds = time.perf_counter() - started
+    from sqlalchemy import func, select
+
+    from engine.db import db
+    from engine.instance_model import ProcessInstance
+
+    started_maps = int(db.session.scalar(select(func.count()).select_from(ProcessInstance)) or 0)
+    db.session.rollback()
     return {
+        "after_receive_route_maps_started": started_maps,
         "after_receive_letters": len(letter_ids),
         "after_receive_seconds": round(seconds, 2),
         "after_receive_per_min": round(len(letter_ids) / seconds * 60) if seconds else None,
@@ -302,7 +310,8 @@ def _print(results: dict[str, Any]) -> None:
     print(f"  linked to a client       {results['linked_letters']}; Feed rows {results['feed_rows']}")
     if "after_receive_per_min" in results:
         print(f"  after-receive jobs       {results['after_receive_letters']} in {results['after_receive_seconds']} s "
-              f"({results['after_receive_per_min']} a minute; mail.received starts the trigger maps)")  # fmt: skip
+              f"({results['after_receive_per_min']} a minute; {results['after_receive_route_maps_started']} trigger "
+              "route maps started)")  # fmt: skip
     print(f"  load average before/after {results['load_before']} / {results['load_after']}")
 
 
