@@ -12,10 +12,18 @@ from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
+    BpmnWorkflowConverter,
+    TaskConverter,
+)
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.deep_merge import DeepMerge
+from SpiffWorkflow.util.task import TaskState
 
 STATE_FORMAT = "routemap-1"
 
@@ -81,6 +89,106 @@ def load_state(
     workflow = SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
     workflow.script_engine = script_engine
     return workflow
+
+
+class _StateMismatch(Exception):
+    """The workflow in memory is not the one the state was dumped from."""
+
+
+# ``refresh_state`` repeats what these converters do when they restore a task and a subprocess.
+def _restorer(typename: str) -> Any:
+    restore = SERIALIZER.registry.convert_from_dict[typename]  # a partial around the converter's from_dict
+    return type(getattr(restore.args[0], "__self__", None)) if getattr(restore, "args", None) else None
+
+
+for _typename, _converter in (("Task", TaskConverter), ("BpmnSubWorkflow", BpmnSubWorkflowConverter)):
+    if _restorer(_typename) is not _converter:
+        raise ImportError(f"engine.serialization.refresh_state expects {_converter.__name__} for {_typename}")
+
+
+def refresh_state(workflow: BpmnWorkflow, state: str) -> bool:
+    """Make ``workflow`` what ``load_state(state, ...)`` would return, reusing its task objects.
+
+    ``workflow`` must be the object ``state`` was dumped from, its task tree not changed since (the
+    engine keeps a committed step's workflow for the instance's next step, see ``engine.workflow_cache``).
+    Everything a script, a form or an expression could have touched in place after the dump is read back
+    from ``state`` exactly as the serializer restores it: task data (from the parent's data and the task's
+    delta) and internal data, workflow data, correlations, last task, flags, pending BPMN events, the
+    order of the subprocesses, and the waiting catch events. The tree itself (ids, parents, children,
+    specs, states, ``last_state_change``) is compared with ``state`` on the way; False, with ``workflow``
+    left half-refreshed (discard it), when anything differs.
+    """
+    dct = json.loads(state)
+    if dct.get("format") != STATE_FORMAT or dct.get("spec_name") != workflow.spec.name:
+        return False
+    registry = SERIALIZER.registry
+    waiting: dict[Any, Any] = {}
+    remaining: dict[str, Any] = dict(dct["subprocesses"])
+    subprocesses: dict[Any, Any] = {}
+
+    def refresh_subprocesses(owner: Any) -> None:  # the order subprocesses_from_dict restores them in
+        for task in owner.tasks.values():
+            if isinstance(task.task_spec, SubWorkflowTask) and str(task.id) in remaining:
+                subprocess = workflow.subprocesses.get(task.id)
+                sub_dct = remaining.pop(str(task.id))
+                if subprocess is None or sub_dct.get("spec") != subprocess.spec.name:
+                    raise _StateMismatch
+                _refresh_tree(registry, subprocess, sub_dct, waiting)
+                subprocesses[task.id] = subprocess
+                refresh_subprocesses(subprocess)
+
+    try:
+        _refresh_tree(registry, workflow, dct, waiting)
+        refresh_subprocesses(workflow)
+    except (_StateMismatch, KeyError):
+        return False
+    if len(subprocesses) != len(workflow.subprocesses):
+        return False
+    workflow.subprocesses.clear()
+    workflow.subprocesses.update(subprocesses)
+    workflow.bpmn_events = registry.restore(dct.get("bpmn_events", []))
+    workflow.event_manager.tasks = waiting
+    return True
+
+
+def _refresh_tree(registry: Any, owner: Any, dct: dict[str, Any], waiting: dict[Any, Any]) -> None:
+    """One (sub)workflow's part of ``refresh_state``: ``TaskConverter.from_dict`` for each task, in the
+    order of the task mapping (parents before children), then ``set_default_attributes``."""
+    stored = dct["tasks"]
+    if len(stored) != len(owner.tasks) or str(owner.task_tree.id) != dct["root"]:
+        raise _StateMismatch
+    restore = registry.restore
+    for task in owner.tasks.values():
+        task_dct = stored[str(task.id)]
+        if (
+            task_dct["state"] != task._state
+            or task_dct["last_state_change"] != task.last_state_change
+            or task_dct["task_spec"] != task.task_spec.name
+            or task_dct["triggered"] != task.triggered
+            or len(task_dct["children"]) != len(task._children)
+        ):
+            raise _StateMismatch
+        task.internal_data = restore(task_dct["internal_data"])
+        if isinstance(task.task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+            waiting[task.id] = task
+        delta = task_dct.get("delta")
+        parent = task.parent
+        if delta and parent is not None:
+            data = DeepMerge.merge({}, parent.data)
+            data.update(restore(delta.get("updates", {})))
+            for key in delta.get("deletions", {}):
+                if key in data:
+                    del data[key]
+        else:
+            data = restore(task_dct["data"])
+        task.data = data
+    owner.success = dct["success"]
+    owner.completed = dct.get("completed", False)
+    owner.correlations = dct.get("correlations", {})
+    last_task = dct["last_task"]
+    owner.last_task = owner.tasks.get(_uuid(last_task)) if isinstance(last_task, str) else None
+    owner.data = restore(dct.get("data", {}))
+    owner.locks = {}
 
 
 def spec_registry() -> Any:

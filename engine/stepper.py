@@ -27,6 +27,7 @@ from sqlalchemy import Table
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import events as ev
+from engine import workflow_cache
 from engine.calendar import WorkCalendar
 from engine.calendar_service import default_calendar_from
 from engine.compaction import ITERATOR_MAX_DEPTH, beyond_walk_limit, compact_history
@@ -132,7 +133,12 @@ def open_step(
     if instance.status not in statuses:
         raise InstanceNotRunning(instance.id, instance.status)
     spec, subprocess_specs = get_specs_checked(instance.definition_id, loaded.definition_sha256)
-    workflow = load_state(instance.state, spec, subprocess_specs, build_script_engine(calendar, now))
+    script_engine = build_script_engine(calendar, now)
+    workflow = workflow_cache.take(instance.id, instance.state, spec, subprocess_specs)
+    if workflow is None:
+        workflow = load_state(instance.state, spec, subprocess_specs, script_engine)
+    else:
+        workflow.script_engine = script_engine
     step = Step(instance, None, workflow, now, calendar, user_id=user_id)
     step.definition_sha256 = loaded.definition_sha256
     step.had_errors = bool(tasks_in_state(workflow, TaskState.ERROR))
@@ -298,6 +304,8 @@ def commit_step(step: Step, *, status: str | None = None) -> ProcessInstance:
         at=step.now,
     )
     insert_and_commit(cast(Table, ev.ProcessEvent.__table__), rows)
+    if instance.status in (RUNNING, SUSPENDED):  # committed: the next step of the instance may reuse it
+        workflow_cache.keep(instance.id, values["state"], workflow)
     return instance
 
 

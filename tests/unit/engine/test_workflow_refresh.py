@@ -1,0 +1,121 @@
+"""``refresh_state`` turns the workflow a state was dumped from into exactly what ``load_state`` gives for
+that state — whatever scripts, forms or callers changed in place after the dump — and refuses a workflow
+whose tree moved on. This is what lets the engine reuse a committed step's workflow (engine.workflow_cache)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from workflow_runs import RUNS, new_workflow, stepped
+
+from engine.serialization import dump_state, load_state, refresh_state
+
+
+def _strict(a: Any, b: Any, path: str = "") -> None:
+    """Equal values of the same types all the way down (a tuple is not a list here)."""
+    assert type(a) is type(b), f"{path}: {type(a).__name__} != {type(b).__name__}"
+    if isinstance(a, dict):
+        assert list(a) == list(b), f"{path}: keys {list(a)} != {list(b)}"
+        for key in a:
+            _strict(a[key], b[key], f"{path}.{key}")
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _strict(x, y, f"{path}[{i}]")
+    elif hasattr(a, "__dict__") and a is not b:  # restored objects (events): compare what they hold
+        _strict(vars(a), vars(b), path)
+    else:
+        assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+def _trees(workflow: BpmnWorkflow) -> list[Any]:
+    return [workflow, *workflow.subprocesses.values()]
+
+
+def _assert_same_as_loaded(refreshed: BpmnWorkflow, loaded: BpmnWorkflow) -> None:
+    assert list(refreshed.subprocesses) == list(loaded.subprocesses)
+    for mine, theirs in zip(_trees(refreshed), _trees(loaded), strict=True):
+        assert list(mine.tasks) == list(theirs.tasks)
+        for task_id, task in mine.tasks.items():
+            other = theirs.tasks[task_id]
+            assert (task._state, task._parent, task._children) == (
+                other._state,
+                other._parent,
+                other._children,
+            )
+            _strict(task.data, other.data, f"{task.task_spec.name}.data")
+            _strict(task.internal_data, other.internal_data, f"{task.task_spec.name}.internal_data")
+        _strict(mine.data, theirs.data, "workflow.data")
+        _strict(mine.correlations, theirs.correlations, "correlations")
+        assert (mine.success, mine.completed) == (theirs.success, theirs.completed)
+        assert (mine.last_task and mine.last_task.id) == (theirs.last_task and theirs.last_task.id)
+    assert list(refreshed.event_manager.tasks) == list(loaded.event_manager.tasks)
+    assert len(refreshed.bpmn_events) == len(loaded.bpmn_events)
+
+
+def _scribble(workflow: BpmnWorkflow) -> None:
+    """What could happen to a workflow in memory after its state was written: in-place changes of task
+    data and internal data (a tuple, a list grown in place, a non-text key), of workflow data and
+    correlations, a stale event-manager entry, another order of subprocesses."""
+    for tree in _trees(workflow):
+        for task in tree.tasks.values():
+            task.data["scribble"] = (1, 2)
+            for value in list(task.data.values()):
+                if isinstance(value, list):
+                    value.append("scribble")
+            task.internal_data["scribble"] = {1: "one"}
+        tree.data["scribble"] = {2: "two"}
+        tree.correlations["scribble"] = "x"
+        tree.last_task = None
+    done = next(iter(workflow.tasks.values()))
+    workflow.event_manager.tasks[done.id] = done
+    workflow.bpmn_events = []
+    reordered = dict(reversed(list(workflow.subprocesses.items())))
+    workflow.subprocesses.clear()
+    workflow.subprocesses.update(reordered)
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_a_refreshed_workflow_is_the_loaded_one_at_every_step(name: str) -> None:
+    steps = 0
+    for workflow in stepped(name):
+        state = dump_state(workflow)
+        loaded = load_state(state, workflow.spec, workflow.subprocess_specs, workflow.script_engine)
+        _scribble(workflow)
+        assert refresh_state(workflow, state)
+        _assert_same_as_loaded(workflow, loaded)
+        assert dump_state(workflow) == state
+        steps += 1  # the run goes on with the refreshed workflow
+    assert steps > 1
+
+
+def test_values_that_json_would_change_come_back_as_json_gives_them() -> None:
+    workflow = new_workflow("rt_approval")
+    [start] = workflow.get_tasks(state=TaskState.READY)
+    start.data.update(approver_id=7, pair=(1, 2), nested={"items": ["a"]})
+    workflow.do_engine_steps()
+    state = dump_state(workflow)
+    [request] = [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+    assert isinstance(request.data["pair"], tuple)
+    request.data["nested"]["items"].append("changed after the write")
+
+    assert refresh_state(workflow, state)
+
+    assert request.data["pair"] == [1, 2] and request.data["nested"] == {"items": ["a"]}
+
+
+def test_a_workflow_that_moved_on_is_refused() -> None:
+    workflow = new_workflow("rt_approval")
+    workflow.get_tasks(state=TaskState.READY)[0].data["approver_id"] = 7
+    workflow.do_engine_steps()
+    state = dump_state(workflow)
+    [request] = [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+    request.run()  # the tree changed after the dump
+    workflow.do_engine_steps()
+
+    assert not refresh_state(workflow, state)
+    assert not refresh_state(new_workflow("rt_approval"), state)  # another tree altogether
+    assert not refresh_state(new_workflow("rt_loop"), state)  # another process
