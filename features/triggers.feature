@@ -6,6 +6,7 @@ Feature: Trigger library
   Background:
     Given the shipped route maps are deployed
     And Mary's client "Romashka" with the address "info@romashka.example" has the interest "Office furniture"
+    And the company writes to clients from the shared mail account "sales@company.example"
 
   Scenario: A letter on an interest tells its manager
     Given the trigger "mail_on_interest" is switched on
@@ -21,12 +22,20 @@ Feature: Trigger library
       | answer_within | PT4H working |
     And it is Friday 17:00
     When a request "Price list please" arrives from "buyer@new.example"
-    Then "buyer@new.example" is told "We will answer by" on Monday at "12:00"
+    Then "buyer@new.example" gets a letter "Re: Price list please" saying "We will answer by" on Monday at "12:00"
 
   Scenario: A client learns their payment arrived
     Given the trigger "payment_received" is switched on
     When a payment of 120000 RUB arrives from the client
-    Then "info@romashka.example" is told "We have received your payment of 120000 RUB"
+    Then "info@romashka.example" gets a letter "Payment received" saying "We have received your payment of 120000 RUB"
+    And the letter is in the Feed of the client
+
+  Scenario: Without a mail account the message to the client waits as a notice
+    Given the trigger "payment_received" is switched on
+    But the shared mail account is switched off
+    When a payment of 120000 RUB arrives from the client
+    Then "info@romashka.example" got no letter
+    And a notice for "info@romashka.example" keeps "We have received your payment of 120000 RUB"
 
   Scenario: A letter from the website form becomes a potential client with an interest
     Given the trigger "website_request" is switched on with
@@ -46,7 +55,7 @@ Feature: Trigger library
     When it is Saturday 10:00
     Then "info@romashka.example" got no letter
     When it is Monday 10:01
-    Then "info@romashka.example" is told "Useful tips for the first weeks with us."
+    Then "info@romashka.example" gets a letter "Useful tips from our experts" saying "Useful tips for the first weeks with us."
 
   Scenario: A lost interest comes back as a repeat interest after N days
     Given the trigger "recreate_lost" is switched on with

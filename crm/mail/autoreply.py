@@ -77,12 +77,13 @@ def _take_turn(account_id: int, sender: str, now: datetime, interval: timedelta)
         # other inserts nothing. No savepoint: releasing one would hand the session's queued jobs out early.
         dialect = db.session.get_bind().dialect.name
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        result = db.session.execute(
+        inserted = db.session.execute(
             insert(MailAutoreplyLog)
             .values(account_id=account_id, sender_address=sender, replied_at=now)
             .on_conflict_do_nothing(index_elements=["account_id", "sender_address"])
-        )
-        return result.rowcount == 1  # type: ignore[attr-defined]
+            .returning(MailAutoreplyLog.id)
+        ).scalar_one_or_none()
+        return inserted is not None
     if now - row.replied_at < interval:
         return False
     result = db.session.execute(

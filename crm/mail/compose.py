@@ -229,9 +229,7 @@ def _compose(user: User, draft: LetterDraft, *, sending: bool, letter: MailMessa
     files += _uploaded(draft) + _eml_files(user, draft.eml_letter_ids)
     if letter is not None:  # the saved draft's files, less those the user removed
         files = _stored_files(letter, skip_ids=set(draft.drop_attachment_ids)) + files
-    elif (
-        forward is not None
-    ):  # a forward takes the original's files along, less those removed (a draft keeps them)
+    elif forward is not None:  # a forward takes the original's files along (less those removed)
         kept = _stored_files(forward, skip_ids=set(draft.drop_attachment_ids))
         files += [f for f in kept if not f.is_inline]
     html = sanitize_note_html(draft.html or "")

@@ -8,10 +8,14 @@ from typing import Any
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import func, select, update
 
+from connectors.mail.parsing import parse_message
 from crm.clients.models import Client, Lead
 from crm.clients.services import create_client
 from crm.deals.models import Interest
 from crm.deals.services import close_interest, create_interest
+from crm.feed.models import FeedEntry
+from crm.mail.models import MailAccount, MailMessage
+from crm.mail.outbox import send_due_letters
 from crm.triggers import configure_trigger
 from engine.db import db
 from engine.messages import deliver_message
@@ -94,22 +98,66 @@ def payment(world: World, amount: int, currency: str) -> None:
     deliver_message("payment.received", None, payload, now=world.now)
 
 
-@then(parsers.parse('"{email}" is told "{text}" on Monday at "{hhmm}"'))
-def told_on_monday(world: World, email: str, text: str, hhmm: str) -> None:
+@given(parsers.parse('the company writes to clients from the shared mail account "{address}"'))
+def shared_account(world: World, address: str, smtp_server: Any) -> None:
+    """A shared account whose SMTP server is a real one on 127.0.0.1 (aiosmtpd) that keeps what it gets."""
+    account = MailAccount(name="Company", email_address=address, kind="shared", smtp_host=smtp_server.host,
+                          smtp_port=smtp_server.port, smtp_security="none")  # fmt: skip
+    db.session.add(account)
+    db.session.commit()
+    world.things.update(account_id=account.id, smtp=smtp_server)
+
+
+@given("the shared mail account is switched off")
+def account_off(world: World) -> None:
+    db.session.get(MailAccount, world.things["account_id"]).is_active = False
+    db.session.commit()
+
+
+def letters_to(world: World, email: str) -> list[Any]:
+    """What the SMTP server received for ``email``, parsed, after the outbox sent what was due."""
+    send_due_letters()  # a job dispatched before its step committed found nothing: the sweep sends it
+    return [parse_message(m.raw) for m in world.things["smtp"].messages if email in m.rcpt_tos]
+
+
+@then(parsers.parse('"{email}" gets a letter "{subject}" saying "{text}" on Monday at "{hhmm}"'))
+def letter_on_monday(world: World, email: str, subject: str, text: str, hhmm: str) -> None:
     monday = moment(world, "Monday", "00:00").date().isoformat()
-    texts = [n.text for n in notifications(to_email=email)]
-    assert any(text in t and f"{monday} {hhmm}" in t for t in texts), texts
+    [letter] = letters_to(world, email)
+    assert letter.subject == subject and text in letter.text and f"{monday} {hhmm}" in letter.text, (
+        letter.text
+    )
 
 
-@then(parsers.parse('"{email}" is told "{text}"'))
-def told(email: str, text: str) -> None:
-    texts = [n.text for n in notifications(to_email=email)]
-    assert len(texts) == 1 and text in texts[0], texts
+@then(parsers.parse('"{email}" gets a letter "{subject}" saying "{text}"'))
+def gets_letter(world: World, email: str, subject: str, text: str) -> None:
+    [letter] = letters_to(world, email)
+    assert letter.subject == subject and text in letter.text, (letter.subject, letter.text)
+    assert letter.from_.address == db.session.get(MailAccount, world.things["account_id"]).email_address
+    world.things["letter_message_id"] = letter.message_id
+
+
+@then("the letter is in the Feed of the client")
+def letter_in_feed(world: World) -> None:
+    letter = db.session.scalars(
+        select(MailMessage).where(MailMessage.message_id == world.things["letter_message_id"])
+    ).one()
+    entries = db.session.scalars(
+        select(FeedEntry).where(FeedEntry.kind == "letter", FeedEntry.ref_id == letter.id)
+    )
+    assert [e.client_id for e in entries] == [world.things["client_id"]]
 
 
 @then(parsers.parse('"{email}" got no letter'))
-def no_letter(email: str) -> None:
-    assert notifications(to_email=email) == []
+def no_letter(world: World, email: str) -> None:
+    assert letters_to(world, email) == []
+    assert db.session.scalars(select(MailMessage).where(MailMessage.direction == "out")).all() == []
+
+
+@then(parsers.parse('a notice for "{email}" keeps "{text}"'))
+def notice_kept(email: str, text: str) -> None:
+    texts = [n.text for n in notifications(to_email=email)]
+    assert len(texts) == 1 and text in texts[0], texts
 
 
 @then(parsers.parse('a potential client "{name}" exists with an interest "{title}" from the "{source}"'))
