@@ -13,7 +13,8 @@ Sending (:func:`send_outbox_item`, a job; :func:`send_due_letters`, the periodic
 2. A row claimed from an *expired* ``sending`` (the worker died mid-send) is first looked for in the
    account's Sent folder by Message-ID; found there, it is marked sent and not sent again.
 3. SMTP send, then APPEND the same bytes to the Sent folder (when the account has IMAP), then commit
-   ``sent``. Temporary failures (``MailError`` with ``permanent`` False, connection errors) go back to
+   ``sent`` (also when the server refused some recipients but took the letter for the others — the refusal
+   is noted in ``last_error``). Temporary failures (``MailError`` with ``permanent`` False, connection errors) go back to
    ``pending`` with exponential backoff; after ``MAX_ATTEMPTS`` or on a permanent refusal the row is
    ``failed`` with the reason in words. :func:`retry_letter` puts a failed letter back in the queue.
 
@@ -33,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
-from connectors.mail.interfaces import MailError
+from connectors.mail.interfaces import MailError, MailRecipientsRefused
 from crm.accounts.models import User
 from crm.errors import AccessDenied, NotFound, ValidationFailed
 from crm.mail.models import (
@@ -236,6 +237,11 @@ def send_outbox_item(outbox_id: int, *, now: datetime | None = None) -> str:
             note = "sent again after an interrupted attempt (no IMAP to check whether it had gone)"
     try:
         mailer.send(raw, account.email_address, recipients)
+    except MailRecipientsRefused as exc:
+        if not exc.accepted:
+            return _finish_failure(outbox_id, attempt, str(exc), exc.permanent, now)
+        # It went to the others: that is a sent letter (sending again would duplicate it for them).
+        note = "; ".join(filter(None, (note, f"not delivered to everyone: {exc}")))
     except MailError as exc:
         return _finish_failure(outbox_id, attempt, str(exc), exc.permanent, now)
     except OSError as exc:

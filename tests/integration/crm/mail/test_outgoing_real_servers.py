@@ -125,3 +125,13 @@ def test_a_letter_whose_job_was_lost_is_sent_once_by_the_sweep(world, any_app):
     assert send_due_letters() == {SENT: 1}
     assert send_due_letters(now=utcnow() + timedelta(hours=1)) == {}
     assert len(world.smtp.messages) == 1 and len(in_sent(world, letter.message_id)) == 1
+
+
+def test_a_refused_recipient_does_not_stop_the_letter_for_the_others(world):
+    world.smtp.refuse_recipient("gone@romashka.example")
+    letter = reply(world, cc="gone@romashka.example")
+    [received] = world.smtp.messages
+    assert received.rcpt_tos == ["ivan@romashka.example"]
+    item = outbox_of(letter.id)
+    assert item.state == "sent" and "gone@romashka.example" in item.last_error
+    assert send_due_letters(now=utcnow() + timedelta(days=1)) == {} and len(world.smtp.messages) == 1

@@ -212,3 +212,29 @@ def test_an_unreachable_sent_folder_postpones_an_interrupted_letter_instead_of_r
     item = outbox_of(letter_id)
     assert item.state == "pending" and "the Sent folder could not be checked" in item.last_error
     assert world.mailer.sent == []
+
+
+def test_a_letter_taken_for_some_recipients_is_sent_with_the_refusal_noted(world):
+    from connectors.mail.interfaces import MailRecipientsRefused
+
+    refusal = MailRecipientsRefused("smtp.test:465: the letter went to ivan@client.example but the server "
+                                    "refused gone@client.example (550 no such user)",
+                                    refused={"gone@client.example": (550, "no such user")},
+                                    accepted=["ivan@client.example"])  # fmt: skip
+    world.mailer.fail_with(refusal)
+    letter_id = queue(world)
+    item = outbox_of(letter_id)
+    assert item.state == "sent" and db.session.get(MailMessage, letter_id).status == "sent"
+    assert (
+        item.last_error.startswith("not delivered to everyone: ") and "gone@client.example" in item.last_error
+    )
+    assert world.mailbox.uids("Sent") == [1]
+
+
+def test_a_letter_refused_for_everyone_fails(world):
+    from connectors.mail.interfaces import MailRecipientsRefused
+
+    world.mailer.fail_with(MailRecipientsRefused("smtp.test:465: the server refused every recipient",
+                                                 refused={"ivan@client.example": (550, "no")}))  # fmt: skip
+    letter_id = queue(world)
+    assert outbox_of(letter_id).state == "failed" and world.mailbox.uids("Sent") == []
