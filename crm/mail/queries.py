@@ -25,6 +25,7 @@ from crm.errors import AccessDenied, NotFound, ValidationFailed
 from crm.mail.accounts import accounts_for_user
 from crm.mail.models import (
     DIRECTION_IN,
+    DIRECTION_OUT,
     LEAD_SCENARIOS,
     ROLE_DRAFTS,
     ROLE_INBOX,
@@ -34,6 +35,7 @@ from crm.mail.models import (
     STATUS_DRAFT,
     STATUS_FAILED,
     STATUS_QUEUED,
+    STATUS_SENT,
     MailAccount,
     MailAccountMember,
     MailAttachment,
@@ -45,10 +47,18 @@ from engine.db import db
 
 # Folders listed first, in this order; the rest follow by name.
 ROLE_ORDER = {ROLE_INBOX: 0, ROLE_DRAFTS: 1, ROLE_SENT: 2, "archive": 3, ROLE_JUNK: 4, ROLE_TRASH: 5}
-# Letters written in the CRM that sit in no server folder yet: shown as two virtual folders per account.
+# Letters written in the CRM that sit in no server folder (yet): virtual folders per account — the user's
+# drafts, the outbox (queued or failed) and letters sent from an account without IMAP (no Sent folder to file
+# them in).
 VIRTUAL_DRAFTS = "drafts"
 VIRTUAL_OUTBOX = "outbox"
-VIRTUAL_FOLDERS = (VIRTUAL_DRAFTS, VIRTUAL_OUTBOX)
+VIRTUAL_SENT = "sent"
+VIRTUAL_FOLDERS = (VIRTUAL_DRAFTS, VIRTUAL_OUTBOX, VIRTUAL_SENT)
+VIRTUAL_STATUSES = {
+    VIRTUAL_DRAFTS: (STATUS_DRAFT,),
+    VIRTUAL_OUTBOX: (STATUS_QUEUED, STATUS_FAILED),
+    VIRTUAL_SENT: (STATUS_SENT,),
+}
 RESPONSIBLE_FILTERS = ("me", "none", "group")
 LINK_FILTERS = ("client", "interest", "ticket", "none")
 SORTS = ("newest", "oldest")
@@ -68,7 +78,8 @@ class FolderRow:
     name: str
     role: str | None
     unread: int
-    virtual: str = ""  # "drafts" | "outbox" for the CRM's own unsent letters
+    virtual: str = ""  # "drafts" | "outbox" | "sent": the CRM's own letters in no server folder
+    count: int = 0  # letters in a virtual folder
 
 
 @dataclass(frozen=True)
@@ -110,17 +121,20 @@ def folder_tree(user: User) -> list[AccountFolders]:
             .group_by(MailMessage.folder_id)
         ).all()
     )
-    unsent = dict(
-        db.session.execute(
-            select(MailMessage.account_id, func.count())
-            .where(
-                MailMessage.account_id.in_(ids),
-                MailMessage.folder_id.is_(None),
-                MailMessage.status.in_((STATUS_QUEUED, STATUS_FAILED)),
-            )
-            .group_by(MailMessage.account_id)
-        ).all()
-    )
+    virtual: dict[tuple[int, str], int] = {}
+    for account_id, status, count in db.session.execute(
+        select(MailMessage.account_id, MailMessage.status, func.count())
+        .where(
+            MailMessage.account_id.in_(ids),
+            MailMessage.folder_id.is_(None),
+            MailMessage.direction == DIRECTION_OUT,
+            or_(MailMessage.status != STATUS_DRAFT, MailMessage.created_by_id == user.id),
+        )
+        .group_by(MailMessage.account_id, MailMessage.status)
+    ).all():
+        for name, statuses in VIRTUAL_STATUSES.items():
+            if status in statuses:
+                virtual[(account_id, name)] = virtual.get((account_id, name), 0) + int(count)
     tree = []
     for account in accounts:
         own = sorted(
@@ -128,8 +142,10 @@ def folder_tree(user: User) -> list[AccountFolders]:
             key=lambda f: (ROLE_ORDER.get(f.role or "", 9), f.name.lower()),
         )
         rows = [FolderRow(f.id, f.name, f.role, int(unread.get(f.id, 0))) for f in own]
-        rows.append(FolderRow(None, "", None, 0, VIRTUAL_DRAFTS))
-        rows.append(FolderRow(None, "", None, int(unsent.get(account.id, 0)), VIRTUAL_OUTBOX))
+        for name in VIRTUAL_FOLDERS:
+            count = virtual.get((account.id, name), 0)
+            if count or name != VIRTUAL_SENT:  # drafts and the outbox are always there to look into
+                rows.append(FolderRow(None, "", None, 0, name, count))
         tree.append(AccountFolders(account, rows))
     return tree
 
@@ -184,7 +200,7 @@ class LetterFilters:
 
     folder_id: int | None = None
     account_id: int | None = None
-    virtual: str = ""  # "drafts" | "outbox" (with account_id)
+    virtual: str = ""  # "drafts" | "outbox" | "sent" (with account_id)
     text: str = ""  # in the subject, the sender's name or address
     from_address: str = ""
     unread: bool = False
@@ -266,7 +282,11 @@ def _letter_conditions(
     user: User, filters: LetterFilters, folder: MailFolder | None, timezone: str
 ) -> list[ColumnElement[bool]]:
     ids = usable_account_ids(user)
-    conditions: list[ColumnElement[bool]] = [MailMessage.account_id.in_(ids) if ids else false()]
+    conditions: list[ColumnElement[bool]] = [
+        MailMessage.account_id.in_(ids) if ids else false(),
+        # A draft is its author's alone, even in a shared mailbox.
+        or_(MailMessage.status != STATUS_DRAFT, MailMessage.created_by_id == user.id),
+    ]
     if folder is not None:
         conditions.append(MailMessage.folder_id == folder.id)
         if folder.role != ROLE_TRASH:
@@ -279,13 +299,12 @@ def _letter_conditions(
             conditions.append(MailMessage.account_id == filters.account_id)
         if filters.virtual:
             if filters.virtual not in VIRTUAL_FOLDERS:
-                raise ValidationFailed({"virtual": "drafts or outbox"})
-            statuses = (
-                (STATUS_DRAFT,) if filters.virtual == VIRTUAL_DRAFTS else (STATUS_QUEUED, STATUS_FAILED)
-            )
-            conditions += [MailMessage.folder_id.is_(None), MailMessage.status.in_(statuses)]
-            if filters.virtual == VIRTUAL_DRAFTS:
-                conditions.append(MailMessage.created_by_id == user.id)  # a draft is its author's alone
+                raise ValidationFailed({"virtual": "drafts, outbox or sent"})
+            conditions += [
+                MailMessage.folder_id.is_(None),
+                MailMessage.direction == DIRECTION_OUT,
+                MailMessage.status.in_(VIRTUAL_STATUSES[filters.virtual]),
+            ]
     text = filters.text.strip().lower()
     if text:
         conditions.append(

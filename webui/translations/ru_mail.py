@@ -19,6 +19,7 @@ RU: dict[str, str] = {
     "Archive": "Архив",
     "Drafts (not sent)": "Черновики (не отправлены)",
     "Outbox": "Исходящие",
+    "Sent from the CRM": "Отправленные из CRM",
     "All folders": "Все папки",
     "My mail settings": "Мои настройки почты",
     "You have no mailbox yet. An administrator connects mailboxes and adds you to them.": (

@@ -37,7 +37,8 @@ FILTER_ARGS = ("q", "from", "unread", "flagged", "attach", "resp", "linked", "cl
 SCOPE_ARGS = ("folder", "account", "virtual", "scope")
 BULK_ACTIONS = ("read", "unread", "flag", "unflag", "move", "delete")
 
-VIRTUAL_LABELS = {"drafts": _l("Drafts (not sent)"), "outbox": _l("Outbox")}
+VIRTUAL_LABELS = {"drafts": _l("Drafts (not sent)"), "outbox": _l("Outbox"), "sent": _l("Sent from the CRM")}
+VIRTUAL_ICONS = {"drafts": "bi-pencil", "outbox": "bi-outbox", "sent": "bi-send-check"}
 ROLE_LABELS = {
     "inbox": _l("Inbox"),
     "sent": _l("Sent"),
@@ -79,6 +80,7 @@ def _section() -> dict[str, Any]:
         "ROLE_LABELS": ROLE_LABELS,
         "ROLE_ICONS": ROLE_ICONS,
         "VIRTUAL_LABELS": VIRTUAL_LABELS,
+        "VIRTUAL_ICONS": VIRTUAL_ICONS,
         "COLUMN_LABELS": COLUMN_LABELS,
     }
 

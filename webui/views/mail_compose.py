@@ -23,7 +23,7 @@ from crm.mail import letters as letter_service
 from crm.mail import queries as mail_queries
 from crm.mail import signatures as signature_service
 from crm.mail.addresses import format_recipients
-from crm.mail.models import STATUS_DRAFT
+from crm.mail.models import STATUS_DRAFT, STATUS_SENT
 from crm.mail.outgoing import sender_name_for
 from crm.support.services import get_ticket
 from webui.authz import role_required
@@ -249,7 +249,12 @@ def compose() -> Any:
         "success",
     )
     back = local_target(request.form.get("next"))
-    return redirect(back or url_for("mail.index", account=sent.account_id, virtual="outbox"), 303)
+    if sent.folder_id:  # already sent and filed in the server's Sent folder
+        where = url_for("mail.index", folder=sent.folder_id)
+    else:
+        virtual = "sent" if sent.status == STATUS_SENT else "outbox"
+        where = url_for("mail.index", account=sent.account_id, virtual=virtual)
+    return redirect(back or where, 303)
 
 
 # --- helpers the page calls ------------------------------------------------------------------------------------

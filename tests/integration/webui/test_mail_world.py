@@ -250,3 +250,29 @@ def test_letters_for_print_keep_only_the_readers_letters_oldest_first(mail_world
     assert [m.subject for m in printed] == ["Order 01", "Order 03"]
     assert queries.letters_for_print(mail_world.other_manager, ids) == []
     assert queries.attachment_names([mail_world.letters[5].id]) == {mail_world.letters[5].id: ["price.pdf"]}
+
+
+def test_the_crms_own_letters_show_in_virtual_folders_and_drafts_stay_private(mail_world):
+    from crm.mail.models import DIRECTION_OUT
+
+    account, mary, sveta = mail_world.account, mail_world.manager, mail_world.agent
+    for subject, status, author in (("Mary's draft", "draft", mary), ("Sveta's draft", "draft", sveta),
+                                    ("Queued", "queued", mary), ("Failed", "failed", sveta),
+                                    ("Sent without IMAP", "sent", mary)):  # fmt: skip
+        add_letter(account, None, subject, direction=DIRECTION_OUT, status=status, created_by_id=author.id)
+    db.session.commit()
+    virtual = {f.virtual: f.count for f in queries.folder_tree(mary)[0].folders if f.virtual}
+    assert virtual == {"drafts": 1, "outbox": 2, "sent": 1}
+
+    def subjects(user, **filters):
+        page = queries.letter_page(user, LetterFilters(account_id=account.id, **filters))
+        return sorted(m.subject for m in page.letters)
+
+    assert subjects(mary, virtual="drafts") == ["Mary's draft"]
+    assert subjects(sveta, virtual="drafts") == ["Sveta's draft"]
+    assert subjects(mary, virtual="outbox") == ["Failed", "Queued"]
+    assert subjects(mary, virtual="sent") == ["Sent without IMAP"]
+    assert "Sveta's draft" not in subjects(mary, text="draft")  # not in "All folders" either
+    assert [m.subject for m in queries.picker_page(mary, "draft").letters] == ["Mary's draft"]
+    with pytest.raises(ValidationFailed):
+        queries.letter_page(mary, LetterFilters(account_id=account.id, virtual="junk"))
