@@ -165,8 +165,9 @@ def test_old_charsets_and_broken_mime_are_stored_with_their_bytes(mailbox):
     ]
 
 
-def test_a_lead_letter_in_a_lead_folder_starts_the_sale_route_map(mailbox):
+def test_a_lead_letter_in_a_lead_folder_starts_the_sale_route_map_and_the_answer_eta_trigger(mailbox):
     deploy_path([PROCESSES])
+    configure_trigger(None, "answer_eta", enabled=True)
     db.session.add(Group(code="sales", name="Sales"))
     db.session.commit()
     sync(mailbox)
@@ -185,6 +186,10 @@ def test_a_lead_letter_in_a_lead_folder_starts_the_sale_route_map(mailbox):
     assert (stored.lead_id, stored.interest_id, stored.lead_scenario) == (lead.id, interest.id, "sales")
     assert stored.responsible_group_id == db.session.scalar(select(Group.id).where(Group.code == "sales"))
     assert (lead.name, lead.email) == ("Olga", "olga@new.example")
+    # request.received: the "when to expect an answer" trigger wrote to her (queued in the outbox).
+    [answer] = db.session.scalars(select(MailMessage).where(MailMessage.direction == "out"))
+    assert answer.to_addresses[0]["address"] == "olga@new.example"
+    assert answer.subject == "Re: Chairs for the office" and "We will answer by" in answer.text_body
 
 
 def test_a_website_request_letter_creates_a_potential_client_and_an_interest(mailbox):
