@@ -67,7 +67,14 @@ LEAD_LABELS = {"any": _l("Any lead letter"), "sales": _l("Leads: My sales"), "su
 
 def register(app: Flask) -> None:
     """Every mail page: the mail workplace, composing, personal settings, administration (and the API)."""
-    from webui.views import mail_admin, mail_admin_rules, mail_compose, mail_reading, mail_settings  # noqa: F401
+    from webui.views import (  # noqa: F401  - their routes join bp, mail_admin.bp and the API's v1
+        mail_admin,
+        mail_admin_rules,
+        mail_api,
+        mail_compose,
+        mail_reading,
+        mail_settings,
+    )
 
     app.register_blueprint(bp)
     app.register_blueprint(mail_admin.bp)
