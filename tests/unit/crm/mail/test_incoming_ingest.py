@@ -226,3 +226,14 @@ def test_the_auto_responder_answers_and_its_failure_never_costs_a_letter(world, 
     assert not broken.parse_error and (broken.subject, fine.subject) == ("breaks the responder", "fine")
     answers = sorted(a.to_addresses[0]["address"] for a in world.letters(direction="out"))
     assert answers == ["anna@buyer.example", "carl@buyer.example"]
+
+
+def test_a_letter_sent_from_another_mail_program_is_stored_as_outgoing_and_linked_by_recipient(world):
+    world.mailbox.deliver(letter(sender="Sales <sales@co.example>", to="Ivan <ivan@client.example>",
+                                 subject="Our offer"), "Sent")  # fmt: skip
+    world.sync()
+    [sent] = world.letters()
+    assert (sent.direction, sent.status, sent.is_read) == ("out", "sent", True)
+    assert (sent.client_id, sent.contact_id, sent.lead_scenario) == (world.client.id, world.contact.id, None)
+    [entry] = db.session.scalars(select(FeedEntry).where(FeedEntry.kind == "letter"))
+    assert entry.details["direction"] == "outgoing" and entry.ref_id == sent.id
