@@ -179,11 +179,3 @@ def sender() -> Response:
             url_for("leads.card", lead_id=target.lead_id, feed="letter") + f"#feed-lead-{target.lead_id}"
         )
     return redirect(url_for("mail.index", **{"from": target.address, "scope": "all"}))
-
-
-@bp.route("/letters/<int:letter_id>/print")
-@role_required("employee", "manager")
-def print_one(letter_id: int) -> Response:
-    """Print one letter (the same page as printing several)."""
-    _letter_or_abort(letter_id)
-    return redirect(url_for("mail.print_letters", ids=letter_id))
