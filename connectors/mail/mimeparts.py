@@ -28,6 +28,44 @@ def _raw_header(part: Message, name: str) -> str:
     return ""
 
 
+def _legacy(part: Message, header: str) -> Message:
+    """A compat32 message holding one raw header of ``part`` (one Latin-1 character per byte): its simple
+    parser never raises, where policy.default's can (IndexError on ``filename*`` with nothing after it).
+    """
+    legacy = Message()
+    raw = _raw_header(part, header)
+    if raw:
+        legacy[header] = raw.encode("utf-8", errors="surrogateescape").decode("latin-1")
+    return legacy
+
+
+def content_type(part: Message) -> str:
+    """The part's content type, lower-case ("text/plain" when missing or unreadable)."""
+    try:
+        return part.get_content_type()
+    except Exception:
+        return _legacy(part, "Content-Type").get_content_type()
+
+
+def disposition(part: Message) -> str | None:
+    """ "inline", "attachment" or None."""
+    try:
+        return part.get_content_disposition()
+    except Exception:
+        return _legacy(part, "Content-Disposition").get_content_disposition()
+
+
+def type_param(part: Message, name: str) -> str:
+    """A Content-Type parameter as text ("" when missing)."""
+    try:
+        value = part.get_param(name)
+    except Exception:
+        value = _legacy(part, "Content-Type").get_param(name)
+    if isinstance(value, tuple):  # RFC 2231 (charset, language, value)
+        value = value[2]
+    return str(value).strip() if value is not None else ""
+
+
 def payload_bytes(part: Message) -> bytes:
     """The decoded content of a leaf part, or the bytes of an attached message (message/rfc822)."""
     payload = part.get_payload()
@@ -42,7 +80,7 @@ def payload_bytes(part: Message) -> bytes:
     if str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64" and isinstance(
         payload, str
     ):
-        return _decode_base64(part, payload.encode("ascii", errors="surrogateescape"))
+        return _decode_base64(part, payload.encode("utf-8", errors="surrogateescape"))
     try:
         decoded = part.get_payload(decode=True)
     except Exception:
@@ -90,10 +128,9 @@ def _param(part: Message, header: str, name: str) -> tuple[str, list[str]] | Non
     raw = _raw_header(part, header)
     if not raw:
         return None
-    # compat32 keeps RFC 2231 values as (charset, language, one char per byte) but would turn raw 8-bit bytes
-    # into replacement characters: hand it one Latin-1 character per byte and map back afterwards.
-    legacy = Message()
-    legacy[header] = raw.encode("utf-8", errors="surrogateescape").decode("latin-1")
+    # compat32 keeps RFC 2231 values as (charset, language, one char per byte); it would turn raw 8-bit
+    # bytes into replacement characters, so it gets one Latin-1 character per byte, mapped back below.
+    legacy = _legacy(part, header)
     try:
         value = legacy.get_param(name, header=header)
     except Exception:
@@ -137,8 +174,8 @@ def attachment_filename(part: Message, index: int) -> tuple[str, list[str]]:
             name = _clean_filename(found[0])
             if name:
                 return name, notes
-    content_type = part.get_content_type()
-    if content_type in ("message/rfc822", "message/global"):
+    kind = content_type(part)
+    if kind in ("message/rfc822", "message/global"):
         inner = part.get_payload()
         if isinstance(inner, list) and inner and isinstance(inner[0], Message):
             subject, _ = decode_header_text(_raw_header(inner[0], "Subject"))
@@ -146,15 +183,15 @@ def attachment_filename(part: Message, index: int) -> tuple[str, list[str]]:
             if name:
                 return f"{name[:200]}.eml", notes
         return "message.eml", notes
-    extension = mimetypes.guess_extension(content_type) or ".bin"
+    extension = mimetypes.guess_extension(kind) or ".bin"
     return f"attachment-{index}{extension}", notes
 
 
 def is_body_part(part: Message) -> bool:
     """A text/plain or text/html part that is the letter's text, not a file attached to it."""
-    if part.get_content_type() not in ("text/plain", "text/html"):
+    if content_type(part) not in ("text/plain", "text/html"):
         return False
-    if part.get_content_disposition() == "attachment":
+    if disposition(part) == "attachment":
         return False
     return not declared_filename(part)
 

@@ -27,7 +27,16 @@ from connectors.mail.headers import (
     unfold,
 )
 from connectors.mail.htmltext import html_to_text
-from connectors.mail.mimeparts import attachment_filename, content_id, is_body_part, payload_bytes, unflow
+from connectors.mail.mimeparts import (
+    attachment_filename,
+    content_id,
+    content_type,
+    disposition,
+    is_body_part,
+    payload_bytes,
+    type_param,
+    unflow,
+)
 
 __all__ = ["Address", "ParsedAttachment", "ParsedMessage", "parse_message"]
 
@@ -120,12 +129,18 @@ def parse_message(raw: bytes) -> ParsedMessage:
         result.errors.append("the message is empty")
         return result
     try:
-        message = BytesParser(policy=policy.default).parsebytes(raw)
-    except Exception as exc:  # the parser is tolerant; this is a last resort for a bug in it
-        result.errors.append(f"the message could not be parsed ({type(exc).__name__}: {exc})")
-        result.text, note = decode_bytes(raw, None)
-        _note(result, note)
-        return result
+        message: Message = BytesParser(policy=policy.default).parsebytes(raw)
+    except Exception as exc:  # the modern header parser has bugs on some broken headers: use the old one
+        result.errors.append(f"read with the legacy parser ({type(exc).__name__}: {exc})")
+        try:
+            message = BytesParser(policy=policy.compat32).parsebytes(raw)
+        except Exception as legacy_exc:
+            result.errors.append(
+                f"the message could not be parsed ({type(legacy_exc).__name__}: {legacy_exc})"
+            )
+            result.text, note = decode_bytes(raw, None)
+            _note(result, note)
+            return result
     hint = _charset_hint(message)
     for step in (_read_headers, _read_body):
         try:
@@ -156,8 +171,8 @@ def _raw_value(message: Message, name: str) -> str:
 def _charset_hint(message: Message) -> str | None:
     """The first declared, known charset of a text part: the best guess for raw 8-bit header bytes."""
     for part in message.walk():
-        declared = part.get_param("charset") if part.get_content_maintype() == "text" else None
-        charset = codec_name(declared) if isinstance(declared, str) else None
+        declared = type_param(part, "charset") if content_type(part).startswith("text/") else ""
+        charset = codec_name(declared)
         if charset:
             return charset
     return None
@@ -203,7 +218,7 @@ def _read_robot_headers(message: Message, result: ParsedMessage) -> None:
             signals.append(header)
     if result.from_.address and _ROBOT_SENDERS.match(result.from_.address):
         signals.append(f"sender {result.from_.address}")
-    if message.get_content_type() == "multipart/report":
+    if content_type(message) == "multipart/report":
         signals.append("delivery or read report")
 
 
@@ -221,48 +236,50 @@ def _walk(part: Message, result: ParsedMessage, texts: list[str], htmls: list[st
     if depth > _MAX_DEPTH:
         result.errors.append(f"MIME parts nested deeper than {_MAX_DEPTH} levels were skipped")
         return
-    content_type = part.get_content_type()
-    if content_type in ("message/rfc822", "message/global") and depth > 0:
+    kind = content_type(part)
+    if kind in ("message/rfc822", "message/global") and depth > 0:
         _add_attachment(part, result)
         return
     if part.is_multipart():
         for child in part.get_payload():
-            if isinstance(child, Message):
+            if not isinstance(child, Message):
+                continue
+            try:
                 _walk(child, result, texts, htmls, depth + 1)
+            except Exception as exc:  # one unreadable part must not cost the others
+                result.errors.append(f"a MIME part could not be read ({type(exc).__name__}: {exc})")
         return
-    if part.get_content_maintype() == "multipart":  # no boundary, or one that never appears: keep the text
+    if kind.startswith("multipart/"):  # no boundary, or one that never appears: keep the text
         texts.append(_decode_text_part(part, result))
         return
     if is_body_part(part):
         text = _decode_text_part(part, result)
-        (htmls if content_type == "text/html" else texts).append(text)
+        (htmls if kind == "text/html" else texts).append(text)
         return
     _add_attachment(part, result)
 
 
 def _decode_text_part(part: Message, result: ParsedMessage) -> str:
-    charset = part.get_param("charset")
-    declared = charset if isinstance(charset, str) else None
-    text, note = decode_bytes(payload_bytes(part), declared)
+    text, note = decode_bytes(payload_bytes(part), type_param(part, "charset") or None)
     _note(result, note)
     text = text.replace("\r\n", "\n")
-    if part.get_content_subtype() == "plain" and str(part.get_param("format", "")).lower() == "flowed":
-        text = unflow(text, delsp=str(part.get_param("delsp", "")).lower() == "yes")
+    if content_type(part) == "text/plain" and type_param(part, "format").lower() == "flowed":
+        text = unflow(text, delsp=type_param(part, "delsp").lower() == "yes")
     return text
 
 
 def _add_attachment(part: Message, result: ParsedMessage) -> None:
     filename, notes = attachment_filename(part, len(result.attachments) + 1)
     _note(result, *notes)
-    disposition = part.get_content_disposition()
+    how = disposition(part)
     cid = content_id(part)
     result.attachments.append(
         ParsedAttachment(
             filename=filename,
-            content_type=part.get_content_type(),
+            content_type=content_type(part),
             content=payload_bytes(part),
             content_id=cid,
-            is_inline=disposition == "inline" or (disposition is None and bool(cid)),
+            is_inline=how == "inline" or (how is None and bool(cid)),
         )
     )
 

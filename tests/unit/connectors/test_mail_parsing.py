@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import random
 from datetime import UTC, datetime
 
 import pytest
 
+from connectors.mail.building import OutgoingAttachment, OutgoingLetter, build_message
 from connectors.mail.parsing import Address, parse_message
 
 
@@ -407,3 +409,90 @@ def test_huge_attachment_comes_through_whole():
     assert parsed.text == "see attached"
     assert parsed.attachments[0].size == len(content)
     assert parsed.attachments[0].content == content
+
+
+def test_a_header_the_modern_parser_chokes_on_falls_back_to_the_legacy_one():
+    raw = (
+        b'Subject: =?koi8-r?B?8NLJ18XU?=\r\nFrom: "X" <a@b.ru>\r\n'
+        b'Content-Type: multipart/mixed; boundary="b"; filename*0*\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain; charset=koi8-r\r\n\r\n" + "Привет всем".encode("koi8-r") + b"\r\n"
+        b"--b\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        b"JVBERg==\r\n--b--\r\n"
+    )
+    parsed = parse_message(raw)
+    assert (parsed.subject, parsed.text, parsed.from_address) == ("Привет", "Привет всем", "a@b.ru")
+    assert [(a.filename, a.content) for a in parsed.attachments] == [("a.pdf", b"%PDF")]
+    assert any("legacy parser" in error for error in parsed.errors)
+
+
+def test_a_part_header_that_breaks_the_modern_parser_costs_nothing_else():
+    raw = crlf(
+        "Content-Type: multipart/mixed; boundary=b\n\n"
+        "--b\nContent-Type: text/plain; charset=utf-8\n\nThe text\n"
+        "--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename*\n\nx\n--b--\n"
+    )
+    parsed = parse_message(raw)
+    assert parsed.text == "The text"
+    assert [a.content_type for a in parsed.attachments] == ["application/pdf"]
+
+
+def test_mangled_letters_never_raise_and_never_lose_a_whole_step():
+    seeds = [
+        build_message(
+            OutgoingLetter(
+                from_=("Иван", "i@x.ru"),
+                to=[("Пётр", "p@y.ru")],
+                subject="Счёт",
+                text="Текст",
+                html="<p>Текст</p>",
+                attachments=[
+                    OutgoingAttachment("Файл.pdf", "application/pdf", b"%PDF" * 50),
+                    OutgoingAttachment("x.eml", "message/rfc822", b"Subject: in\r\n\r\nbody\r\n"),
+                    OutgoingAttachment("i.png", "image/png", b"PNG", content_id="c1"),
+                ],
+            )
+        ),
+        crlf(
+            'Subject: =?koi8-r?B?8NLJ18XU?=\nContent-Type: multipart/mixed; boundary="b"\n\n'
+            "--b\nContent-Type: text/plain; charset=koi8-r\nContent-Transfer-Encoding: quoted-printable\n\n"
+            "=F0=D2=C9=D7=C5=D4\n--b\nContent-Disposition: attachment; filename*=utf-8''%D0%90.txt\n\nx\n--b--\n"
+        ),
+    ]
+    inserts = [
+        b"\r\n",
+        b"--",
+        b"=?",
+        b"?=",
+        b";",
+        b'"',
+        b"*",
+        b"'",
+        b"%",
+        b"\xff",
+        b"\r\n\r\n",
+        b"boundary=",
+        b"=",
+    ]
+    inserts += [b"\\", b"<", b">", b"@", b"charset=x", b"filename*0*=", b"; filename*", b"message/rfc822"]
+    rng = random.Random(20240305)
+    for _ in range(1500):
+        raw = bytearray(rng.choice(seeds))
+        for _ in range(rng.randint(1, 8)):
+            if not raw:
+                break
+            position, choice = rng.randrange(len(raw)), rng.random()
+            if choice < 0.4:
+                raw[position] = rng.randrange(256)
+            elif choice < 0.6:
+                del raw[position : position + rng.randint(1, 40)]
+            elif choice < 0.8:
+                raw[position:position] = rng.choice(inserts)
+            else:
+                del raw[position:]
+        parsed = parse_message(bytes(raw))
+        lost = [
+            e
+            for e in parsed.errors
+            if " failed: " in e or "part could not be read" in e or "not be parsed" in e
+        ]
+        assert not lost, bytes(raw)[:300]
