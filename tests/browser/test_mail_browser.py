@@ -210,3 +210,16 @@ def test_mail_pages_in_russian_and_the_administrators_account_page(page, live_se
     page.click("[data-testid=mail-check]")
     page.wait_for_selector("[data-testid=mail-check-ok]")
     screenshot(page, "mail-admin-account-en")
+
+
+def test_all_letters_of_the_sender_open_the_clients_card_with_its_feed_on_letters(page, live_server, mailbox):
+    log_in_english(page, live_server, "manager")
+    open_letter(page, live_server, "Meeting notes")
+    page.click("[data-testid=letter-sender-all]")
+    page.wait_for_url("**/clients/*?feed=letter*")
+    page.wait_for_selector("[data-testid=feed] [data-kind=letter][aria-pressed=true]")
+    entries = page.locator("[data-testid=feed] [data-testid=feed-item]")
+    assert entries.count() >= 2
+    texts = " ".join(entries.all_inner_texts())
+    assert "Meeting notes" in texts and "Commercial proposal request" in texts
+    screenshot(page, "mail-sender-card-en")

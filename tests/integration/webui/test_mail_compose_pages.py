@@ -180,3 +180,22 @@ def test_strangers_cannot_write_or_reply_to_foreign_letters(world, client):
     resp = client.post("/mail/compose", data={"account_id": 10**6, "to": "a@b.example", "action": "send"})
     assert resp.status_code == 422 and 'data-field-error="account_id"' in text(resp)
     assert outgoing() == []
+
+
+def test_write_a_letter_from_the_client_and_interest_cards(world, client):
+    from crm.deals.models import Interest
+
+    interest = db.session.query(Interest).filter_by(title="Office furniture").one()
+    as_user(client, "mary")
+    for card, wanted in ((f"/clients/{world.own_client.id}", f"client={world.own_client.id}"),
+                         (f"/interests/{interest.id}", f"interest={interest.id}")):  # fmt: skip
+        link = re.search(r'<a[^>]*data-testid="write-letter"[^>]*>', text(client.get(card))).group(0)
+        assert f'href="/mail/compose?{wanted}"' in link
+    page = text(
+        client.get(f"/mail/compose?interest={interest.id}", headers={"Referer": f"/interests/{interest.id}"})
+    )
+    assert field_value(page, "subject") == f"[#I-{interest.id}]"  # the appeal number autotext (SPEC #41)
+    assert field_value(page, "interest_id") == str(interest.id)
+    assert "info@romashka.ru" in field_value(page, "to")
+    form = page[page.index('id="compose-form"') :]  # the page's language menu has a "next" of its own
+    assert field_value(form, "next").endswith(f"/interests/{interest.id}")  # back to the card after sending
