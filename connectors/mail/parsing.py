@@ -114,6 +114,11 @@ class ParsedMessage:
         return bool(self.robot_signals)
 
     @property
+    def thread_key(self) -> str:
+        """The id of the letter that started the thread (References' first id, else In-Reply-To, else ours)."""
+        return (self.references[0] if self.references else "") or self.in_reply_to or self.message_id
+
+    @property
     def has_attachments(self) -> bool:
         return any(not attachment.is_inline for attachment in self.attachments)
 

@@ -9,6 +9,7 @@ permanent ``MailRecipientsRefused`` naming the refused ones (sending again would
 from __future__ import annotations
 
 import base64
+import re
 import smtplib
 import socket
 from collections.abc import Sequence
@@ -25,6 +26,8 @@ from connectors.mail.interfaces import (
     ServerSettings,
 )
 from connectors.mail.neterrors import client_ssl_context, network_problem, server_text
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?")
 
 
 def _reply(code: int, message: bytes | str) -> str:
@@ -73,7 +76,9 @@ class SmtpMailer:
             )
         context = client_ssl_context(settings.verify_certificate)
         # Our own name for EHLO: smtplib's default asks DNS for the fully qualified name, which can hang.
-        local_name = socket.gethostname() or "localhost"
+        local_name = socket.gethostname()
+        if not _HOST_NAME.fullmatch(local_name or ""):
+            local_name = "localhost"
         connection: smtplib.SMTP | None = None
         try:
             if settings.security == SECURITY_SSL:

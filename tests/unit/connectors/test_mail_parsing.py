@@ -54,6 +54,7 @@ def test_a_plain_letter_gives_every_header():
     assert parsed.message_id == "abc.123@mail.example.ru"
     assert parsed.in_reply_to == "prev@x.ru"
     assert parsed.references == ["root@x.ru", "prev@x.ru"]
+    assert parsed.thread_key == "root@x.ru"
     assert parsed.date == datetime(2024, 3, 5, 7, 0, tzinfo=UTC)
     assert parsed.text == "Hello there."
     assert parsed.html == ""
@@ -336,6 +337,8 @@ def test_message_ids_without_brackets_and_odd_in_reply_to():
     assert parsed.message_id == "bare-id@host.ru"
     assert parsed.in_reply_to == "orig@host.ru"
     assert parsed.references == ["one@host.ru", "two@host.ru"]
+    reply = parse_message(b"Message-ID: <b@x>\r\nIn-Reply-To: <a@x>\r\n\r\nx")
+    assert (reply.thread_key, parse_message(b"Message-ID: <a@x>\r\n\r\nx").thread_key) == ("a@x", "a@x")
 
 
 @pytest.mark.parametrize(
