@@ -40,6 +40,9 @@ def enqueue(task_name: str, *args: Any) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _send_pending(session: Session) -> None:
+    # SQLAlchemy fires ``after_commit`` when a savepoint is released too; only the outermost commit counts.
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(_PENDING_KEY, None)
     for _transaction, task_name, args, target in pending or ():
         target.dispatch(task_name, args)

@@ -101,3 +101,28 @@ def test_a_job_queued_in_a_rolled_back_savepoint_is_dropped(tmp_path):
             enqueue(HEARTBEAT, "inside-kept-savepoint")
         db.session.commit()
     assert sent == [("outer",), ("inside-kept-savepoint",)]
+
+
+def test_releasing_a_savepoint_sends_nothing_before_the_real_commit(tmp_path):
+    app = make_sqlite_app(tmp_path)
+    sent = []
+
+    class Recorder:
+        def dispatch(self, name, args):
+            sent.append(args)
+
+    app.extensions["routemap.dispatcher"] = Recorder()
+    with app.app_context():
+        enqueue(HEARTBEAT, "before-savepoint")
+        with db.session.begin_nested():
+            enqueue(HEARTBEAT, "inside-savepoint")
+        assert sent == []  # the savepoint's release is not the commit
+        db.session.rollback()
+        db.session.commit()
+        assert sent == []  # the outer rollback dropped both
+        enqueue(HEARTBEAT, "kept")
+        with db.session.begin_nested():
+            enqueue(HEARTBEAT, "kept-inside")
+        assert sent == []
+        db.session.commit()
+    assert sent == [("kept",), ("kept-inside",)]
