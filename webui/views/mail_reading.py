@@ -43,6 +43,7 @@ def _pane(letter: MailMessage, *, status: int = 200, message: str = "") -> Any:
     body = body_fragment(letter, allow_remote_images=images)
     labels = mail_queries.letter_labels([letter])
     group_ids = {g.id for g in current_user.groups}
+    mailbox_user = letter.account_id in mail_queries.usable_account_ids(current_user)
     context = {
         "letter": letter,
         "document": letter_document(
@@ -56,7 +57,10 @@ def _pane(letter: MailMessage, *, status: int = 200, message: str = "") -> Any:
         "can_reject": letter.responsible_group_id is not None
         and (letter.responsible_id in (None, current_user.id)),
         "message": message,
-        "folders": mail_queries.account_folders(letter.account_id),
+        # Moving and deleting are mailbox work: only for the users of the letter's mailbox (others may read a
+        # letter linked to a record they see).
+        "folders": mail_queries.account_folders(letter.account_id) if mailbox_user else [],
+        "mailbox_user": mailbox_user,
     }
     if is_htmx():
         return render_template("mail/_letter.html", **context), status
@@ -132,7 +136,8 @@ def reject(letter_id: int) -> Any:
 def attachment(attachment_id: int) -> Response:
     """A letter's file; images shown in place (``inline=1``), everything else downloaded."""
     try:
-        found = mail_queries.attachment_by_id(current_user, attachment_id)
+        found = mail_queries.attachment_by_id(attachment_id)
+        letter_service.get_letter(current_user, found.message_id)  # may this user open its letter?
     except CrmError as exc:
         abort_for(exc)
     inline = request.args.get("inline") == "1" and found.content_type.lower() in INLINE_TYPES

@@ -279,3 +279,23 @@ def test_letters_of_the_sender_open_the_card_or_the_filtered_list(world, client)
     page = text(client.get(resp.location))
     assert "Letters from buyer@romashka.ru" in page and total(page) == 30
     assert client.get("/mail/sender?address=nonsense").status_code == 303
+
+
+def test_a_colleague_who_sees_the_linked_client_reads_the_letter_but_does_no_mailbox_work(world, client):
+    from crm.accounts import services as accounts
+
+    sales = world.manager.department_id
+    accounts.create_user("sam", "Sam Sales", "password-1", roles=["manager"], department_id=sales)
+    letter = db.session.get(MailMessage, world.letters[5].id)
+    letter.client_id = world.own_client.id  # Mary's client: Sam, head of her department, sees it
+    db.session.commit()
+    as_user(client, "sam")
+    assert client.get(f"/mail?folder={world.inbox.id}").status_code == 403  # not his mailbox
+    pane = text(client.get(f"/mail/letters/{letter.id}", headers=HX))
+    assert 'data-testid="letter-subject">Order 05<' in pane
+    assert 'data-testid="letter-move"' not in pane and 'data-testid="letter-delete"' not in pane
+    url = re.search(r'href="(/mail/attachments/\d+)"', pane).group(1)
+    assert client.get(url).data == b"%PDF"
+    assert client.post(f"/mail/letters/{letter.id}/delete", headers=HX).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(MailMessage, letter.id).marked_for_deletion is False
