@@ -307,3 +307,18 @@ def test_a_dropped_connection_is_a_connection_failure(imap_user, dovecot):
             mailbox.fetch_new("INBOX", None, 0)
         with pytest.raises(MailError, match="not connected"):
             mailbox.list_folders()
+
+
+def test_folders_with_non_latin_names_work_everywhere(imap_user):
+    imap_user.deliver(letter(1), folder="Клиенты/Входящие & заявки")
+    with ImapMailbox(imap_user.settings) as mailbox:
+        names = [folder.name for folder in mailbox.list_folders()]
+        assert "Клиенты/Входящие & заявки" in names
+        batch = mailbox.fetch_new("Клиенты/Входящие & заявки", None, 0)
+        assert [m.raw for m in batch.messages] == [letter(1)]
+        uid = mailbox.append("Клиенты/Входящие & заявки", letter(2, "second@client.test"))
+        assert mailbox.find_by_message_id("Клиенты/Входящие & заявки", "second@client.test") == [uid]
+        mailbox.move("Клиенты/Входящие & заявки", [uid], "INBOX")
+        assert [m.raw for m in mailbox.fetch_new("INBOX", None, 0).messages] == [
+            letter(2, "second@client.test")
+        ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import smtplib
+import ssl
 
 import pytest
 
@@ -174,3 +176,16 @@ def test_a_letter_over_the_servers_size_limit_is_refused_before_sending(mail_tls
         assert len(server.messages) == 1
     finally:
         server.stop()
+
+
+def test_the_test_servers_take_auth_login_too(smtp_server_ssl):
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    with smtplib.SMTP_SSL(smtp_server_ssl.host, smtp_server_ssl.port, context=context, timeout=30) as client:
+        client.ehlo()
+        client.user, client.password = smtp_server_ssl.username, "wrong"
+        with pytest.raises(smtplib.SMTPAuthenticationError):
+            client.auth("LOGIN", client.auth_login)
+        client.password = smtp_server_ssl.password
+        code, _ = client.auth("LOGIN", client.auth_login)
+    assert code == 235
