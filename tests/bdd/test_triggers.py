@@ -15,7 +15,6 @@ from crm.deals.models import Interest
 from crm.deals.services import close_interest, create_interest
 from crm.feed.models import FeedEntry
 from crm.mail.models import MailAccount, MailMessage
-from crm.mail.outbox import send_due_letters
 from crm.triggers import configure_trigger
 from engine.db import db
 from engine.messages import deliver_message
@@ -115,8 +114,7 @@ def account_off(world: World) -> None:
 
 
 def letters_to(world: World, email: str) -> list[Any]:
-    """What the SMTP server received for ``email``, parsed, after the outbox sent what was due."""
-    send_due_letters()  # a job dispatched before its step committed found nothing: the sweep sends it
+    """What the SMTP server received for ``email`` (the outbox job sends right after the step commits)."""
     return [parse_message(m.raw) for m in world.things["smtp"].messages if email in m.rcpt_tos]
 
 

@@ -13,7 +13,6 @@ from connectors.mail.parsing import parse_message
 from crm.clients.services import create_client
 from crm.feed.models import FeedEntry
 from crm.mail.models import MailAccount, MailMessage
-from crm.mail.outbox import send_due_letters
 from crm.processes_models import ProcessNotification
 from crm.triggers import configure_trigger
 from engine.db import db
@@ -39,7 +38,7 @@ def company(any_app, smtp_server):
 
 
 def delivered(smtp_server) -> list:
-    send_due_letters()  # the step's job may have run before the step committed; the sweep sends it
+    """What the SMTP server got: the outbox job runs right after the engine step that queued the letter."""
     return [(m.rcpt_tos, parse_message(m.raw)) for m in smtp_server.messages]
 
 
