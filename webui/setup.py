@@ -55,3 +55,18 @@ def load_demo() -> Iterator[str]:
             f"Route maps started: {started.interests} sales, {started.tickets} appeals "
             f"({started.steps_completed} steps completed as examples)."
         )
+    letters = _load_demo_mail()
+    if letters:
+        yield f"Demo mailbox loaded: {letters} letters (no mail server; add one under Administration -> Mail)."
+
+
+def _load_demo_mail() -> int:
+    """The demo has no mail server: its letters are read from an in-memory mailbox (the one place that
+    picks a concrete connector for the demo)."""
+    from connectors.mail.fakes import InMemoryMailbox
+    from crm.demo.demo_mail import FOLDERS, load_demo_mail
+
+    mailbox = InMemoryMailbox(folders=())
+    for name, role in FOLDERS:
+        mailbox.add_folder(name, role)
+    return load_demo_mail(mailbox)

@@ -70,3 +70,15 @@ def mailer_for(account: MailAccount) -> OutgoingMailer:
     if factory is None:
         raise RuntimeError("no mail transport installed; the app factory installs one")
     return factory(smtp_settings(account))  # type: ignore[return-value]
+
+
+@contextmanager
+def use_mailbox(mailbox_factory: MailboxFactory) -> Iterator[None]:
+    """Read mail through ``mailbox_factory`` for a ``with`` block (the demo loader, tests); sending unchanged."""
+    saved = dict(_factories)
+    _factories["mailbox"] = mailbox_factory
+    try:
+        yield
+    finally:
+        _factories.clear()
+        _factories.update(saved)
