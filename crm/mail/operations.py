@@ -159,17 +159,18 @@ def send_mail_operation(
             "notice": False}  # fmt: skip
 
 
-def email_alert(user: User, title: str, body: str) -> None:
+def email_alert(user: User, title: str, body: str) -> bool:
     """Send an alert to a user through the outbox from the default shared account (nothing when there is no
     account); joins the caller's transaction — the alert's commit sends it. The application installs it with
     ``crm.monitoring.alerts.set_email_sender(email_alert)``."""
     account = default_account()
     if account is None or not user.email:
-        return
+        return False
     recipients = parse_recipients("to", user.email)
     draft = OutgoingDraft(account=account, from_name=account.name, to=recipients, subject=title,
                           html=text_to_html(body), feed=False, headers={"Auto-Submitted": "auto-generated"})  # fmt: skip
     create_outgoing_letter(draft)
+    return True
 
 
 def register_mail_operations() -> None:

@@ -20,7 +20,7 @@ from crm.monitoring.sla_facts import refresh_ticket_sla
 from engine.db import db, utcnow
 from engine.humantask_model import OPEN, HumanTask
 
-EmailSender = Callable[[User, str, str], None]
+EmailSender = Callable[[User, str, str], "bool | None"]
 
 METRICS = {
     "reaction_breach_rate": "Reaction SLA breach rate, % of appeals registered in the window",
@@ -39,11 +39,10 @@ def set_email_sender(sender: EmailSender | None) -> None:
 
 
 def notify_email(user: User, title: str, body: str) -> bool:
-    """E-mail a notification through the installed sender; a no-op returning False when none is installed."""
+    """E-mail a notification through the installed sender; False when none is installed or it sent nothing."""
     if _email_sender is None or not user.email:
         return False
-    _email_sender(user, title, body)
-    return True
+    return _email_sender(user, title, body) is not False
 
 
 def save_alert_rule(

@@ -99,4 +99,36 @@ def test_alert_fires_once_a_day_in_app_and_by_email_hook(tickets):
 
 
 def test_notify_email_is_a_no_op_without_a_sender(tickets):
+    alerts.set_email_sender(None)  # the application installs the mail outbox's sender
     assert alerts.notify_email(tickets["boris"], "t", "b") is False
+
+
+def test_alert_e_mail_goes_through_the_mail_outbox_of_the_shared_account(tickets):
+    from crm.mail.accounts import create_account
+    from crm.mail.models import MailMessage, MailOutbox
+    from crm.monitoring.alerts import evaluate_alerts, save_alert_rule
+
+    boris = tickets["boris"]
+    boris.email = "boris@example.test"
+    db.session.commit()
+    create_account(
+        _administrator(),
+        {"name": "Alerts", "email_address": "crm@example.test", "kind": "shared", "imap_host": "127.0.0.1",
+         "imap_port": 143, "imap_security": "none", "smtp_host": "127.0.0.1", "smtp_port": 25,
+         "smtp_security": "none"},
+    )  # fmt: skip
+    save_alert_rule(name="Reaction breaches", metric="reaction_breach_rate", comparison=">", threshold=10,
+                    window_days=7, recipient_id=boris.id)  # fmt: skip
+    assert evaluate_alerts(now=NOW) == 1
+    [letter] = db.session.scalars(db.select(MailMessage)).all()
+    assert letter.subject == "Reaction breaches: 25.0 > 10"
+    assert [a["address"] for a in letter.to_addresses] == ["boris@example.test"]
+    assert letter.direction == "out" and letter.account_id is not None
+    assert db.session.scalar(db.select(MailOutbox.id).where(MailOutbox.message_id == letter.id)) is not None
+
+
+def _administrator():
+    from crm.accounts.services import create_user, ensure_builtin_roles
+
+    ensure_builtin_roles()
+    return create_user("mail-admin", "Mail Admin", "secret-password-1", roles=["administrator"])
