@@ -20,14 +20,15 @@ from engine.db import Base, UTCDateTime, utcnow
 NOTE = "note"
 CALL = "call"
 MEETING = "meeting"
-LETTER = "letter"
+LETTER = "letter"  # a letter recorded as an interaction (sent outside the CRM)
+MAIL = "mail"  # a letter of the CRM's mail (``ref_id`` is the ``mail_messages`` id)
 MESSAGE = "message"
 INTEREST = "interest"
 TICKET = "ticket"
 PROPOSAL = "proposal"
 LEAD = "lead"
 TASK = "task"
-DOCUMENT_KINDS = (NOTE, CALL, MEETING, LETTER, MESSAGE, INTEREST, TICKET, PROPOSAL, LEAD, TASK)
+DOCUMENT_KINDS = (NOTE, CALL, MEETING, LETTER, MAIL, MESSAGE, INTEREST, TICKET, PROPOSAL, LEAD, TASK)
 INTERACTION_KINDS = (CALL, MEETING, LETTER, MESSAGE)
 
 

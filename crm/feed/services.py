@@ -29,7 +29,7 @@ from crm.feed.cursor import (
     merge_newest_first,
 )
 from crm.feed.errors import FeedScopeInvalid
-from crm.feed.models import DOCUMENT_KINDS, FeedEntry
+from crm.feed.models import DOCUMENT_KINDS, LETTER, MAIL, FeedEntry
 from crm.feed.process_items import FEED_PROCESS_KINDS, PROCESS_ALIAS, describe, owner_of
 from crm.support.models import Ticket
 from engine.db import db
@@ -113,6 +113,8 @@ def _split_kinds(kinds: Sequence[str] | None) -> tuple[list[str], list[str]]:
     if not kinds:
         return list(DOCUMENT_KINDS), list(FEED_PROCESS_KINDS)
     wanted = set(kinds)
+    if LETTER in wanted:  # "letters" are the recorded ones and the CRM's mail alike
+        wanted.add(MAIL)
     if PROCESS_ALIAS in wanted:
         wanted |= set(FEED_PROCESS_KINDS)
         wanted.discard(PROCESS_ALIAS)

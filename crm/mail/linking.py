@@ -25,7 +25,7 @@ from crm.accounts.models import Group
 from crm.clients.models import EMAIL, Client, ContactDetail, ContactPerson, Lead
 from crm.clients.normalize import normalize_email
 from crm.deals.models import Interest
-from crm.feed.models import FeedEntry
+from crm.feed.models import MAIL, FeedEntry
 from crm.feed.posting import post_feed_entry
 from crm.mail.autotext import find_appeal_number
 from crm.mail.models import DIRECTION_IN, MailAccount, MailAccountMember, MailMessage
@@ -271,12 +271,12 @@ def has_owner(letter: MailMessage) -> bool:
 
 
 def post_letter_to_feed(letter: MailMessage) -> FeedEntry | None:
-    """Add the letter's Feed row (kind ``letter``) for every document it is linked to; the caller commits.
-    ``details`` mark it as a mail letter (``source: mail``, ``mail_message_id``) so the Feed can open it."""
+    """Add the letter's Feed row (kind ``mail``) for every document it is linked to; the caller commits.
+    ``ref_id`` is the letter's id, so the Feed can open it in the mail page."""
     if not has_owner(letter):
         return None
     return post_feed_entry(
-        kind="letter",
+        kind=MAIL,
         ref_id=letter.id,
         title=letter.subject or NO_SUBJECT,
         summary=letter.snippet,
@@ -299,12 +299,13 @@ def post_letter_to_feed(letter: MailMessage) -> FeedEntry | None:
 
 
 def letter_feed_entries(letter_ids: Iterable[int]) -> list[FeedEntry]:
-    """The Feed rows of mail letters (interactions of kind ``letter`` share the kind, not the source)."""
+    """The Feed rows of mail letters."""
     ids = list(letter_ids)
     if not ids:
         return []
-    rows = db.session.scalars(select(FeedEntry).where(FeedEntry.kind == "letter", FeedEntry.ref_id.in_(ids)))
-    return [r for r in rows if (r.details or {}).get("source") == FEED_SOURCE]
+    return list(
+        db.session.scalars(select(FeedEntry).where(FeedEntry.kind == MAIL, FeedEntry.ref_id.in_(ids)))
+    )
 
 
 def repost_letter_to_feed(letter: MailMessage) -> FeedEntry | None:

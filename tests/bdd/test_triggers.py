@@ -141,7 +141,7 @@ def letter_in_feed(world: World) -> None:
         select(MailMessage).where(MailMessage.message_id == world.things["letter_message_id"])
     ).one()
     entries = db.session.scalars(
-        select(FeedEntry).where(FeedEntry.kind == "letter", FeedEntry.ref_id == letter.id)
+        select(FeedEntry).where(FeedEntry.kind == "mail", FeedEntry.ref_id == letter.id)
     )
     assert [e.client_id for e in entries] == [world.things["client_id"]]
 

@@ -54,6 +54,7 @@ KIND_LABELS: dict[str, Any] = {
     "call": _l("Call"),
     "meeting": _l("Meeting"),
     "letter": _l("Letter"),
+    "mail": _l("Letter"),
     "message": _l("Message"),
     "interest": _l("Interest"),
     "ticket": _l("Appeal"),
@@ -74,6 +75,7 @@ KIND_LABELS: dict[str, Any] = {
 
 KIND_ICONS = {
     "note": "bi-sticky", "call": "bi-telephone", "meeting": "bi-people", "letter": "bi-envelope",
+    "mail": "bi-envelope-at",
     "message": "bi-chat-dots", "interest": "bi-briefcase", "ticket": "bi-life-preserver",
     "proposal": "bi-file-earmark-text", "lead": "bi-person-plus", "task": "bi-check2-square",
     "variant_chosen": "bi-signpost-split", "error": "bi-exclamation-octagon",

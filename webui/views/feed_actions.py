@@ -48,6 +48,7 @@ class NoteForm(FlaskForm):
 
 
 class LetterForm(FlaskForm):
+    to = StringField(_l("Recipients"), validators=[Optional(), Length(max=2000)])
     subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=300)])
     body = TextAreaField(_l("Text"), validators=[Optional(), Length(max=100_000)])
 
@@ -126,12 +127,7 @@ def _perform(action: str, owner: str, owner_id: int, form: Any) -> str:
         add_note(current_user, {**links, "body_html": form.body_html.data})
         return _("The note is in the Feed.")
     if action == "letter":
-        add_interaction(
-            current_user,
-            {**links, "kind": "letter", "direction": "outgoing", "subject": form.subject.data,
-             "description": form.body.data or ""},
-        )  # fmt: skip
-        return _("The letter is in the Feed.")
+        return _send_letter(owner, owner_id, form, links)
     if action == "task":
         add_interaction(
             current_user,
@@ -148,6 +144,28 @@ def _perform(action: str, owner: str, owner_id: int, form: Any) -> str:
         )  # fmt: skip
         return _("The interaction is in the Feed.")
     return _start_sale(owner, owner_id, form)
+
+
+def _send_letter(owner: str, owner_id: int, form: Any, links: dict[str, Any]) -> str:
+    """Send through the writer's mail account; without one, record the letter in the Feed as before."""
+    from crm.mail.quick_letter import send_quick_letter
+
+    letter = send_quick_letter(
+        current_user,
+        owner,
+        owner_id,
+        subject=form.subject.data,
+        text=form.body.data or "",
+        to=form.to.data or "",
+    )
+    if letter is not None:
+        return _("The letter is queued for sending and shown in the Feed.")
+    add_interaction(
+        current_user,
+        {**links, "kind": "letter", "direction": "outgoing", "subject": form.subject.data,
+         "description": form.body.data or ""},
+    )  # fmt: skip
+    return _("You have no mail account, so the letter is only recorded in the Feed.")
 
 
 def _start_sale(owner: str, owner_id: int, form: Any) -> str:

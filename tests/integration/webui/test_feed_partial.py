@@ -46,6 +46,40 @@ def test_quick_note_appears_in_the_feed_sanitized(mary, world):
     assert "<b>back</b>" in card and "alert(" not in card
 
 
+def test_quick_letter_is_sent_from_the_writers_mail_account_to_the_cards_address(mary, world):
+    from crm.feed.models import FeedEntry
+    from crm.mail.accounts import create_account
+    from crm.mail.models import MailMessage, MailOutbox
+
+    create_account(
+        world.manager,
+        {"name": "Mary", "email_address": "mary@example.test", "kind": "personal", "owner_id": world.manager.id,
+         "imap_host": "127.0.0.1", "imap_port": 143, "imap_security": "none", "smtp_host": "127.0.0.1",
+         "smtp_port": 25, "smtp_security": "none"},
+    )  # fmt: skip
+    base = f"/feed/client/{world.own_client.id}/actions/letter"
+    resp = mary.post(
+        base, data={"qa-letter-subject": "Price list", "qa-letter-body": "Here it is"}, headers=HX
+    )
+    assert "queued for sending" in resp.get_data(as_text=True)
+    letter = db.session.query(MailMessage).one()
+    assert [a["address"] for a in letter.to_addresses] == ["info@romashka.ru"]  # the card's e-mail
+    assert letter.client_id == world.own_client.id and "Here it is" in letter.html_body
+    assert db.session.query(MailOutbox).filter_by(message_id=letter.id).count() == 1
+    assert (
+        db.session.query(FeedEntry)
+        .filter_by(client_id=world.own_client.id, kind="mail", ref_id=letter.id)
+        .count()
+        == 1
+    )
+    assert db.session.query(Interaction).count() == 0  # a real letter, not a record of one
+    card = mary.get(f"/clients/{world.own_client.id}?feed=letter").get_data(as_text=True)
+    assert f'href="/mail?letter={letter.id}" data-testid="feed-mail-link"' in card
+    resp = mary.post(base, data={"qa-letter-to": "not an address", "qa-letter-subject": "x"}, headers=HX)
+    assert "is not an e-mail address" in resp.get_data(as_text=True)
+    assert db.session.query(MailMessage).count() == 1
+
+
 def test_letter_task_and_interaction_quick_actions(mary, world):
     base = f"/feed/client/{world.own_client.id}/actions"
     assert (

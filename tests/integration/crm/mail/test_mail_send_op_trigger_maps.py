@@ -54,7 +54,7 @@ def test_the_payment_trigger_e_mails_the_client_and_the_feed_shows_it(company, s
     stored = db.session.scalars(select(MailMessage).where(MailMessage.direction == "out")).one()
     assert (stored.client_id, stored.status) == (client.id, "sent")
     entries = db.session.scalars(
-        select(FeedEntry).where(FeedEntry.kind == "letter", FeedEntry.ref_id == stored.id)
+        select(FeedEntry).where(FeedEntry.kind == "mail", FeedEntry.ref_id == stored.id)
     )
     assert [e.client_id for e in entries] == [client.id]
     [instance] = db.session.scalars(select(ProcessInstance)).all()

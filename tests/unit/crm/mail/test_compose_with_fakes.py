@@ -68,7 +68,7 @@ def test_a_reply_goes_out_from_the_users_sender_name_in_the_thread_with_an_eml(w
     )
     assert letter.thread_key == world.incoming.thread_key and letter.created_by_id == world.mary.id
     entries = db.session.scalars(
-        select(FeedEntry).where(FeedEntry.kind == "letter", FeedEntry.ref_id == letter.id)
+        select(FeedEntry).where(FeedEntry.kind == "mail", FeedEntry.ref_id == letter.id)
     )
     [entry] = entries.all()
     assert (entry.interest_id, entry.client_id, entry.details["mail_message_id"]) == (

@@ -38,7 +38,7 @@ def test_a_letter_is_stored_with_its_raw_bytes_parts_links_and_feed_row(world):
         "prices.pdf", "application/pdf", b"%PDF-1.4\n")  # fmt: skip
     # Ivan is a contact person of the client: the letter belongs to both and shows in both Feeds.
     assert (stored.client_id, stored.contact_id) == (world.client.id, world.contact.id)
-    [entry] = db.session.scalars(select(FeedEntry).where(FeedEntry.kind == "letter"))
+    [entry] = db.session.scalars(select(FeedEntry).where(FeedEntry.kind == "mail"))
     assert (entry.ref_id, entry.client_id, entry.contact_id) == (stored.id, world.client.id, world.contact.id)
     assert entry.details["source"] == "mail" and entry.details["direction"] == "incoming"
     # The client's responsible manager is the letter's Responsible (no sender name was addressed).
@@ -180,7 +180,7 @@ def test_replies_link_to_the_interest_of_their_thread_and_appeal_numbers_link_by
     assert (by_ticket.ticket_id, by_ticket.client_id) == (ticket.id, world.client.id)
     assert (unknown.interest_id, unknown.client_id) == (None, None)
     feed_interests = db.session.scalars(
-        select(FeedEntry.interest_id).where(FeedEntry.kind == "letter").order_by(FeedEntry.id)
+        select(FeedEntry.interest_id).where(FeedEntry.kind == "mail").order_by(FeedEntry.id)
     ).all()
     assert feed_interests == [interest.id, interest.id, None]  # the unknown letter has no Feed row
 
@@ -235,5 +235,5 @@ def test_a_letter_sent_from_another_mail_program_is_stored_as_outgoing_and_linke
     [sent] = world.letters()
     assert (sent.direction, sent.status, sent.is_read) == ("out", "sent", True)
     assert (sent.client_id, sent.contact_id, sent.lead_scenario) == (world.client.id, world.contact.id, None)
-    [entry] = db.session.scalars(select(FeedEntry).where(FeedEntry.kind == "letter"))
+    [entry] = db.session.scalars(select(FeedEntry).where(FeedEntry.kind == "mail"))
     assert entry.details["direction"] == "outgoing" and entry.ref_id == sent.id

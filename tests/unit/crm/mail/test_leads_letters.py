@@ -57,7 +57,7 @@ def test_an_unknown_sender_in_a_sales_lead_folder_becomes_a_lead_with_an_interes
     assert (mail.lead_id, mail.interest_id, mail.lead_scenario) == (lead.id, interest.id, "sales")
     # Nobody's yet: the sales group's letter until someone takes it.
     assert mail.responsible_id is None and mail.responsible_group_id is not None
-    [entry] = [e for e in db.session.scalars(select(FeedEntry).where(FeedEntry.kind == "letter"))
+    [entry] = [e for e in db.session.scalars(select(FeedEntry).where(FeedEntry.kind == "mail"))
                if e.details.get("source") == "mail"]  # fmt: skip
     assert (entry.lead_id, entry.interest_id, entry.ref_id) == (lead.id, interest.id, mail.id)
     # The route maps heard of it: the "when to expect an answer" and "letter on an interest" triggers ran.

@@ -131,7 +131,7 @@ def test_linking_by_hand_moves_the_feed_row_to_the_chosen_documents(world):
     link_letter(world.mary, stored.id, interest_id=interest.id)
     assert (stored.interest_id, stored.client_id) == (interest.id, world.client.id)
     link_letter(world.admin, stored.id, client_id=other.id)
-    entries = db.session.scalars(select(FeedEntry).where(FeedEntry.kind == "letter")).all()
+    entries = db.session.scalars(select(FeedEntry).where(FeedEntry.kind == "mail")).all()
     assert [(e.client_id, e.interest_id) for e in entries] == [(other.id, interest.id)]
     with pytest.raises(ValidationFailed):
         link_letter(world.mary, stored.id)
