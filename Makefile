@@ -55,6 +55,7 @@ bench: dev-venv
 	$(BIN)/python bench/feed.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/analytics.py
+	$(BIN)/python bench/mail.py
 
 vendor:
 	scripts/vendor-frontend.sh

@@ -2,9 +2,9 @@
 
 Like ``crm.operations`` they act as the system and join the engine step's transaction (flush, never commit).
 
-- ``notify/in_app``: a notification row for a user (in-app) and/or for a client address (kept as an e-mail
-  to send: the trigger maps switch to ``mail/send`` once the mail connector registers it), plus a system note
-  in the Feed of the linked interest/appeal/client/lead.
+- ``notify/in_app``: a notification row for a user (in-app) and/or for a client address (kept as a message
+  for that address; letters to clients go out with ``mail/send``, which falls back to this when there is no
+  address or mail account), plus a system note in the Feed of the linked interest/appeal/client/lead.
 - ``support/set_ticket_status``: move an appeal through its statuses; ``first_answer`` stamps reaction time.
 - ``triggers/settings``, ``triggers/clients_registered``, ``triggers/lost_interests``,
   ``triggers/register_lead``: what the trigger library reads and creates.

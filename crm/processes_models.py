@@ -3,7 +3,7 @@
 ``trigger_settings``: one row per trigger of the library (``crm.triggers.TRIGGERS``), switched on/off and
 parameterised by an administrator; the trigger route maps read it through the ``triggers/settings`` operation.
 ``process_notifications``: what the ``notify/in_app`` operation writes — a message for a user (in-app) or for a
-client (an e-mail to send once the mail connector's ``mail/send`` exists; ``to_email`` is kept for that).
+client (kept with its ``to_email`` when ``mail/send`` could not write a letter: no address or no mail account).
 """
 
 from __future__ import annotations

@@ -46,12 +46,15 @@ def imap_settings(account: MailAccount) -> ServerSettings:
 
 
 def smtp_settings(account: MailAccount) -> ServerSettings:
+    password = decrypt_secret(account.smtp_password_encrypted)
     return ServerSettings(
         host=account.smtp_host,
         port=account.smtp_port,
         security=account.smtp_security,
-        username=account.smtp_username,
-        password=decrypt_secret(account.smtp_password_encrypted),
+        # With a password but no user name, log in as the mailbox itself (as IMAP does); a relay without
+        # AUTH would refuse the letter.
+        username=account.smtp_username or (account.email_address if password else ""),
+        password=password,
     )
 
 
