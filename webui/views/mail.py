@@ -50,8 +50,8 @@ ROLE_LABELS = {
 ROLE_ICONS = {"inbox": "bi-inbox", "sent": "bi-send", "drafts": "bi-file-earmark", "trash": "bi-trash",
               "junk": "bi-exclamation-octagon", "archive": "bi-archive"}  # fmt: skip
 COLUMN_LABELS = {
-    "from": _l("From"),
-    "to": _l("To"),
+    "from": _l("Sender"),
+    "to": _l("Recipients"),
     "date": _l("Date"),
     "size": _l("Size"),
     "attachments": _l("Files"),

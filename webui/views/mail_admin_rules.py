@@ -25,12 +25,12 @@ from webui.views.mail_forms import FONT_FAMILIES, FONT_SIZES, FontForm, RuleForm
 from webui.views.mail_settings import save_signature
 from webui.views.workplace_common import abort_for, parse_id
 
-FIELD_LABELS = {"from": _l("From"), "to": _l("To"), "cc": _l("Cc"), "subject": _l("Subject"), "body": _l("Text"),
+FIELD_LABELS = {"from": _l("Sender"), "to": _l("Recipients"), "cc": _l("Cc"), "subject": _l("Subject"), "body": _l("Text"),
                 "has_attachments": _l("Has files"), "size": _l("Size, KB")}  # fmt: skip
 OP_LABELS = {"contains": _l("contains"), "not_contains": _l("does not contain"), "equals": _l("is"),
              "not_equals": _l("is not"), "starts_with": _l("starts with"), "ends_with": _l("ends with"),
              "is": _l("is"), "greater_than": _l("greater than"), "less_than": _l("less than")}  # fmt: skip
-ACTION_LABELS = {"move_to_folder": _l("Move to folder"), "mark_read": _l("Mark as read"), "flag": _l("Flag"),
+ACTION_LABELS = {"move_to_folder": _l("Move to folder"), "mark_read": _l("Mark as read"), "flag": _l("Set the flag"),
                  "set_responsible": _l("Make responsible"), "link_to_client": _l("Link to client (id)"),
                  "delete": _l("Delete (marks for deletion)"), "forward_to": _l("Forward to address"),
                  "stop_processing": _l("Stop processing rules")}  # fmt: skip

@@ -47,7 +47,7 @@ class AccountForm(FlaskForm):
     email_address = StringField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     kind = SelectField(_l("Kind"), choices=[("shared", _l("Shared")), ("personal", _l("Personal"))])
     owner_id = SelectField(_l("Owner (personal account)"), coerce=int, validators=[Optional()])
-    is_active = BooleanField(_l("Active"), default=True)
+    is_active = BooleanField(_l("Switched on"), default=True)
     imap_host = StringField(_l("IMAP server"), validators=[Optional(), Length(max=255)])
     imap_port = IntegerField(_l("IMAP port"), validators=[Optional(), NumberRange(1, 65535)])
     imap_security = SelectField(_l("IMAP security"), choices=SECURITY_CHOICES)
@@ -88,7 +88,7 @@ class AccountForm(FlaskForm):
 class RuleForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     account_id = SelectField(_l("Account"), coerce=int, validators=[Optional()])
-    is_active = BooleanField(_l("Active"), default=True)
+    is_active = BooleanField(_l("Switched on"), default=True)
     match_all = SelectField(
         _l("Conditions"), choices=[("1", _l("All must hold")), ("0", _l("Any one is enough"))], default="1"
     )
@@ -98,7 +98,7 @@ class RuleForm(FlaskForm):
 class SignatureForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     body_html = TextAreaField(_l("Text"), validators=[Optional(), Length(max=20_000)])
-    is_active = BooleanField(_l("Active"), default=True)
+    is_active = BooleanField(_l("Switched on"), default=True)
 
 
 class FontForm(FlaskForm):
@@ -107,8 +107,8 @@ class FontForm(FlaskForm):
 
 
 class ComposeForm(FlaskForm):
-    account_id = SelectField(_l("From"), coerce=int)
-    to = StringField(_l("To"), validators=[Optional(), Length(max=10_000)])
+    account_id = SelectField(_l("Sender"), coerce=int)
+    to = StringField(_l("Recipients"), validators=[Optional(), Length(max=10_000)])
     cc = StringField(_l("Cc"), validators=[Optional(), Length(max=10_000)])
     bcc = StringField(_l("Bcc"), validators=[Optional(), Length(max=10_000)])
     subject = StringField(_l("Subject"), validators=[Optional(), Length(max=998)])
