@@ -6,6 +6,7 @@ hyperlink" on a link and an image; several letters printed on one page. Screensh
 
 from __future__ import annotations
 
+import re
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -121,6 +122,9 @@ def test_read_a_letter_and_reply_with_the_signature_and_two_letters_as_eml(
     assert page.input_value("#subject") == "Re: Commercial proposal request"
     page.locator("[data-testid=compose-editor] p").first.click()
     page.keyboard.type("Here are the letters you asked about.")
+    page.keyboard.press("Shift+Home")
+    page.click("[data-testid=editor-bold]")  # the toolbar formats the selection
+    page.select_option("[data-testid=editor-font-family]", "Georgia")  # the letter's font
 
     page.click("[data-testid=add-letter]")
     page.wait_for_selector("[data-testid=picker-row]")
@@ -150,7 +154,8 @@ def test_read_a_letter_and_reply_with_the_signature_and_two_letters_as_eml(
     assert sent["Subject"] == "Re: Commercial proposal request"
     assert smtp_server.messages[0].rcpt_tos == ["petrov@romashka.ru"]
     html = sent.get_body(preferencelist=("html",)).get_content()
-    assert "Here are the letters you asked about." in html
+    assert re.search(r"<b>Here are the letters you asked about\.</b>", html)
+    assert "font-family: Georgia" in html
     assert f"Best regards, {mailbox.manager_name}" in html
     attached = {part.get_filename(): part for part in sent.iter_attachments()}
     assert set(attached) == {"Invoice 42.eml", "Delivery schedule.eml"}
