@@ -52,9 +52,7 @@ SECTIONS: tuple[NavSection, ...] = (
             NavItem("main.support", _l("Support"), "bi-life-preserver"),
             NavItem("clients.index", _l("Clients"), "bi-people"),
             NavItem("leads.index", _l("Potential clients"), "bi-person-plus"),
-            NavItem("main.calendar", _l("Calendar"), "bi-calendar3"),
             NavItem("mail.index", MailLabel(), "bi-envelope"),
-            NavItem("main.dialogs", _l("Dialogs"), "bi-chat-dots"),
         ),
     ),
     NavSection(
