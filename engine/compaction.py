@@ -9,6 +9,16 @@ What we keep, and why:
 - the parent of every unfinished task (joins and boundary events look at their parents/ancestors);
 - finished branches containing join tasks (a parallel join counts arrivals through them);
 - anything under a task with more than one live branch.
+
+The trunk cannot shrink while a branch of a parallel split is still live (a user task waits beside a long
+loop): the loop's finished chain then grows below the split, two levels a round, until SpiffWorkflow's walks
+stop seeing its end. Trees of ``CHAIN_COMPRESSION_MIN_TASKS`` tasks or more therefore also get their finished
+chains shortened wherever they are: a completed task whose only live child is completed too is spliced out
+(its child takes its place under its parent, finished side branches without joins go with it). Parallel and
+inclusive joins count arrivals through their join tasks' parents, finished ones included, so neither a join
+task nor its parent is ever spliced out. Boundary and start events' joins look back to their split only
+while they are unfinished, and a completed split's join is finished (it completes with the main task), and
+the parent of an unfinished task always stays, so completed splits and structured joins may go.
 """
 
 from __future__ import annotations
@@ -18,14 +28,85 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.util.task import TaskState
 
+# Below this size trunk compaction alone keeps trees small; chain compression is for the trees it cannot cut.
+CHAIN_COMPRESSION_MIN_TASKS = 64
+
 
 def compact_history(workflow: Any) -> int:
-    """Remove the finished trunk of the top workflow and of each active subprocess; returns tasks removed."""
+    """Remove the finished trunk of the top workflow and of each active subprocess; in big trees, also the
+    finished chains below live parallel branches. Returns how many tasks were removed."""
     removed = _compact_tree(workflow, workflow)
     for subprocess in list(workflow.subprocesses.values()):
         if not subprocess.completed:
             removed += _compact_tree(subprocess, workflow)
+    if task_count(workflow) >= CHAIN_COMPRESSION_MIN_TASKS:
+        removed += _compress_chains(workflow, workflow)
+        for subprocess in list(workflow.subprocesses.values()):
+            if not subprocess.completed:
+                removed += _compress_chains(subprocess, workflow)
     return removed
+
+
+def task_count(workflow: Any) -> int:
+    """Tasks of the top workflow and all its subprocesses."""
+    return len(workflow.tasks) + sum(len(sub.tasks) for sub in workflow.subprocesses.values())
+
+
+def _compress_chains(tree_owner: Any, top: Any) -> int:
+    """Splice finished chain links out of ``tree_owner``'s tree (see the module docstring)."""
+    droppable = _droppable_subtrees(tree_owner.task_tree)
+    removed = 0
+    stack = [tree_owner.task_tree]
+    while stack:
+        parent = stack.pop()
+        kept_children, changed = [], False
+        for child in parent.children:
+            while (link := _spliceable(child, droppable)) is not None:
+                for other in child.children:
+                    if other is not link:
+                        removed += _remove_subtree(tree_owner, top, other)
+                removed += _forget(tree_owner, top, child)
+                link._parent = parent.id
+                child, changed = link, True
+            kept_children.append(child.id)
+            stack.append(child)
+        if changed:
+            parent._children = kept_children
+    if removed and tree_owner.last_task is not None and tree_owner.last_task.id not in tree_owner.tasks:
+        tree_owner.last_task = None
+    return removed
+
+
+def _spliceable(task: Any, droppable: set[Any]) -> Any | None:
+    """The child that takes ``task``'s place when ``task`` may be spliced out, else None."""
+    if task._state != TaskState.COMPLETED or isinstance(task.task_spec, UnstructuredJoin):
+        return None
+    live = [child for child in task.children if child.id not in droppable]
+    if len(live) != 1:
+        return None
+    link = live[0]
+    if link._state != TaskState.COMPLETED or isinstance(link.task_spec, UnstructuredJoin):
+        return None
+    return link
+
+
+def _droppable_subtrees(root: Any) -> set[Any]:
+    """Ids of the tasks whose whole subtree is finished and holds no join (``_droppable``, for every task
+    in one pass)."""
+    order, stack = [], [root]
+    while stack:
+        task = stack.pop()
+        order.append(task)
+        stack.extend(task.children)
+    droppable: set[Any] = set()
+    for task in reversed(order):  # children before their parents
+        if (
+            task.has_state(TaskState.FINISHED_MASK)
+            and not isinstance(task.task_spec, UnstructuredJoin)
+            and all(child_id in droppable for child_id in task._children)
+        ):
+            droppable.add(task.id)
+    return droppable
 
 
 def _compact_tree(tree_owner: Any, top: Any) -> int:
@@ -96,8 +177,7 @@ ITERATOR_MAX_DEPTH = 1000
 
 def beyond_walk_limit(workflow: Any) -> bool:
     """Whether part of the task tree lies at or below the depth SpiffWorkflow's iterator stops at."""
-    size = len(workflow.tasks) + sum(len(sub.tasks) for sub in workflow.subprocesses.values())
-    if size < ITERATOR_MAX_DEPTH:
+    if task_count(workflow) < ITERATOR_MAX_DEPTH:
         # Every level holds at least one task, so a tree of fewer tasks than the limit is never that
         # deep: the usual case, answered without walking the tree.
         return False

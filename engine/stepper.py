@@ -192,6 +192,8 @@ def advance(step: Step) -> None:
                 step.service_failures.append((task, _describe(exc)))
                 continue
             element = element_of(task)[0] if task is not None else None
+            if isinstance(exc, RecursionError):  # SpiffWorkflow walks some ancestor chains recursively
+                raise StepFailed(step.instance.id, element, _TOO_DEEP) from exc
             raise StepFailed(step.instance.id, element, _describe(exc)) from exc
         if not any(not t.task_spec.manual for t in tasks_in_state(workflow, TaskState.READY)):
             if not beyond_walk_limit(workflow):
@@ -200,13 +202,14 @@ def advance(step: Step) -> None:
             # would never run (the instance would stall silently): cut the finished history and go on.
             if compact_history(workflow) and not beyond_walk_limit(workflow):
                 continue
-            raise StepFailed(
-                step.instance.id,
-                None,
-                f"the task tree is deeper than the {ITERATOR_MAX_DEPTH} levels SpiffWorkflow walks and its "
-                "history cannot be cut (a long loop beside a waiting parallel branch?)",
-            )
+            raise StepFailed(step.instance.id, None, _TOO_DEEP)
     raise StepFailed(step.instance.id, None, f"automatic tasks still ready after {MAX_ENGINE_ROUNDS} rounds")
+
+
+_TOO_DEEP = (
+    f"the task tree is deeper than the {ITERATOR_MAX_DEPTH} levels SpiffWorkflow walks and its history cannot "
+    "be cut (a long loop with parallel branches inside, beside a waiting parallel branch?)"
+)
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,16 +1,20 @@
 """BPMN constructs through the durable runtime, each from a real .bpmn file: parallel gateways, embedded
 subprocess, DMN business rule, sequential and parallel multi-instance, call activity, error and escalation
-boundary events, event-based gateway, and a 300-round loop that completes with bounded state."""
+boundary events, event-based gateway, loops that complete with bounded state (300 user-task rounds, 1,200
+automatic rounds, 1,000 user-task rounds and 1,200 automatic rounds beside a waiting parallel branch), and a
+tree that cannot be cut failing loudly."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from runtime_support import FIXTURES, deploy_fixture, events_of
 from sqlalchemy import func, select
 
+import engine.stepper as stepper
 from engine import events as ev
 from engine.db import db, utcnow
 from engine.humantasks import complete_task
@@ -20,6 +24,8 @@ from engine.messages import deliver_message
 from engine.runtime_errors import StepFailed
 from engine.task_queries import tasks_for_instance
 from engine.timers import fire_due_timers
+
+OWN_FIXTURES = Path(__file__).resolve().parent / "bpmn"
 
 
 def _open(instance_id: int) -> list[str]:
@@ -121,13 +127,43 @@ def test_automatic_loop_of_1200_rounds_in_one_step_completes(any_app: Flask) -> 
     assert get_instance(instance.id).status == "completed"
 
 
-def test_a_tree_too_deep_to_compact_fails_loudly_and_stores_nothing(any_app: Flask) -> None:
-    # Beside a waiting parallel branch the loop's history cannot be cut: the step must refuse, not stall.
+def test_an_automatic_loop_of_1200_rounds_beside_a_waiting_branch_completes(any_app: Flask) -> None:
+    # Beside a waiting parallel branch the trunk cannot be cut; the loop's finished chain is shortened
+    # instead (chain compression), so its next task never sinks below SpiffWorkflow's 1,000-level walk.
     deploy_fixture("rt_parallel_loop")
-    with pytest.raises(StepFailed, match="task tree"):
-        start_instance("rt_parallel_loop", data={"target": 1200})
-    assert db.session.scalar(select(func.count()).select_from(ProcessInstance)) == 0
-    instance = start_instance("rt_parallel_loop", data={"target": 300})
+    instance = start_instance("rt_parallel_loop", data={"target": 1200})
     assert _open(instance.id) == ["Wait"]
+    assert len(get_instance(instance.id).state) < 20_000  # a dozen tasks, not 2,400
     _do(instance.id, "Wait")
     assert get_instance(instance.id).status == "completed"
+    assert instance_data(instance.id)["rounds"] == 1200
+
+
+def test_1000_user_task_rounds_beside_a_waiting_branch_keep_the_state_small(any_app: Flask) -> None:
+    deploy_fixture("rt_parallel_user_loop", text=(OWN_FIXTURES / "rt_parallel_user_loop.bpmn").read_text())
+    instance = start_instance("rt_parallel_user_loop", data={"target": 1000})
+    sizes = {}
+    for round_no in range(1, 1001):
+        call = next(t for t in tasks_for_instance(instance.id, open_only=True) if t.element_id == "Call")
+        complete_task(call.id, 1, {"note": f"call {round_no}"})
+        if round_no in (100, 999):
+            sizes[round_no] = len(get_instance(instance.id).state)
+    assert _open(instance.id) == ["Approve"]  # the loop is done; the join waits for the other branch
+    assert sizes[999] < sizes[100] * 1.5, sizes  # round 999 stores about what round 100 did
+    _do(instance.id, "Approve")
+    assert get_instance(instance.id).status == "completed"
+    assert instance_data(instance.id)["rounds"] == 1000
+    assert len(events_of(instance.id, ev.VARIANT_CHOSEN)) == 1000
+
+
+def test_a_tree_too_deep_to_compact_fails_loudly_and_stores_nothing(
+    any_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A tree whose history cannot be cut (stand-in: compaction that finds nothing to remove) must make the
+    # step refuse once the next task sinks below SpiffWorkflow's 1,000-level walk, not stall silently.
+    # (Real such trees: a loop with a parallel gateway inside, whose join bookkeeping must stay each round.)
+    deploy_fixture("rt_auto_loop")
+    monkeypatch.setattr(stepper, "compact_history", lambda workflow: 0)
+    with pytest.raises(StepFailed, match="task tree"):
+        start_instance("rt_auto_loop", data={"target": 1200})
+    assert db.session.scalar(select(func.count()).select_from(ProcessInstance)) == 0
