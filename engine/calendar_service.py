@@ -1,7 +1,8 @@
 """Work calendar services: load (cached per process), create, edit, and per-date exceptions.
 
-Loaded calendars are cached per process by (database, id) together with the row's ``revision`` token; every
-edit writes a new token, so each process notices a change on its next lookup (one small query) and rebuilds.
+Loaded calendars are cached per process by id together with the row's ``revision`` token; every edit writes a
+new token, so each process notices a change on its next lookup (one small query) and rebuilds. Tokens are
+random (uuid4), so a calendar of another database with the same id never matches one cached here.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ DEFAULT_TIMEZONE = "Europe/Moscow"
 DEFAULT_COUNTRY = "RU"
 _UNSET: Any = object()
 
-_cache: dict[tuple[str, int], tuple[str, WorkCalendar]] = {}
+_cache: dict[int, tuple[str, WorkCalendar]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -53,9 +54,8 @@ def _to_calendar(record: WorkCalendarRecord) -> WorkCalendar:
 
 
 def _cached(calendar_id: int, revision: str) -> WorkCalendar:
-    key = (str(db.engine.url), calendar_id)
     with _cache_lock:
-        hit = _cache.get(key)
+        hit = _cache.get(calendar_id)
     if hit is not None and hit[0] == revision:
         return hit[1]
     record = db.session.get(WorkCalendarRecord, calendar_id)
@@ -63,7 +63,7 @@ def _cached(calendar_id: int, revision: str) -> WorkCalendar:
         raise CalendarNotFound(f"no work calendar with id {calendar_id}")
     calendar = _to_calendar(record)
     with _cache_lock:
-        _cache[key] = (record.revision, calendar)
+        _cache[calendar_id] = (record.revision, calendar)
     return calendar
 
 
