@@ -674,3 +674,9 @@ def shared_signatures() -> list[MailSignature]:
     """Every shared signature, switched-off ones too (administrators turn them on again), by name."""
     stmt = select(MailSignature).where(MailSignature.owner_id.is_(None))
     return list(db.session.scalars(stmt.order_by(MailSignature.name, MailSignature.id)))
+
+
+def waiting_lead_letters(user: User, scenario: str) -> int:
+    """Lead letters of ``scenario`` (SPEC #35) still with a group, not a person, in the accounts ``user``
+    uses: what the My sales / Support workplaces point to (take or reject them in the mail page)."""
+    return letter_page(user, LetterFilters(lead_scenario=scenario, responsible="group"), limit=1).total

@@ -10,6 +10,8 @@ from flask_login import current_user
 
 from crm.deals.services import list_stages
 from crm.errors import AccessDenied, CrmError, NotFound, ValidationFailed
+from crm.mail.models import SCENARIO_SALES
+from crm.mail.queries import waiting_lead_letters
 from crm.workplaces.errors import MoveNotAllowed
 from crm.workplaces.sales import SCOPES, move_interest_to_stage, sales_board, sales_table
 from webui.authz import role_required
@@ -26,7 +28,12 @@ def my_sales() -> Any:
     scope = request.args.get("scope", "mine")
     scope = scope if scope in SCOPES else "mine"
     view = "table" if request.args.get("view") == "table" else "board"
-    context: dict[str, Any] = {"scope": scope, "view": view, "active_section": "main"}
+    context: dict[str, Any] = {
+        "scope": scope,
+        "view": view,
+        "active_section": "main",
+        "lead_letters": waiting_lead_letters(current_user, SCENARIO_SALES),
+    }
     if view == "board":
         context["columns"] = sales_board(current_user, scope=scope)
         return render_template("sales/board.html", **context)

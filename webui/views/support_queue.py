@@ -10,6 +10,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from crm.errors import CrmError
+from crm.mail.models import SCENARIO_SUPPORT
+from crm.mail.queries import waiting_lead_letters
 from crm.workplaces.errors import NothingToTake
 from crm.workplaces.support import support_queue, take_ticket
 from engine.db import utcnow
@@ -25,7 +27,10 @@ def support() -> str:
     scope = request.args.get("scope", "queue")
     scope = scope if scope in SCOPES else "queue"
     rows = support_queue(current_user, scope=scope)
-    return render_template("support/queue.html", rows=rows, scope=scope, now=utcnow(), active_section="main")
+    return render_template(
+        "support/queue.html", rows=rows, scope=scope, now=utcnow(), active_section="main",
+        lead_letters=waiting_lead_letters(current_user, SCENARIO_SUPPORT),
+    )  # fmt: skip
 
 
 @bp.route("/support/take", methods=["POST"], endpoint="support_take")

@@ -299,3 +299,20 @@ def test_a_colleague_who_sees_the_linked_client_reads_the_letter_but_does_no_mai
     assert client.post(f"/mail/letters/{letter.id}/delete", headers=HX).status_code == 403
     db.session.expire_all()
     assert db.session.get(MailMessage, letter.id).marked_for_deletion is False
+
+
+def test_support_and_my_sales_point_to_their_waiting_lead_letters(world, client):
+    """SPEC #35: a lead folder's letters show in the scenario's workplace until someone takes them."""
+    sveta = as_user(client, "sveta")
+    queue = text(sveta.get("/support"))
+    link = re.search(r'<a [^>]*href="([^"]+)"[^>]*data-testid="lead-letters">(.*?)</a>', queue, re.S)
+    assert link and html.unescape(link.group(1)) == "/mail?lead=support&resp=group"
+    assert ">1</span>" in link.group(2)
+    listed = text(sveta.get(html.unescape(link.group(1))))
+    assert "New lead from the site" in listed and total(listed) == 1
+    sales = text(sveta.get("/sales"))
+    sales_link = re.search(r'data-testid="lead-letters">(.*?)</a>', sales, re.S)
+    assert sales_link and "badge" not in sales_link.group(1)  # no sales lead letters waiting
+    sveta.post(f"/mail/letters/{world.group_letter.id}/take", headers=HX)
+    after = re.search(r'data-testid="lead-letters">(.*?)</a>', text(sveta.get("/support")), re.S)
+    assert after and "badge" not in after.group(1)  # taken: no longer waiting for the group
