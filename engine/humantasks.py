@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import or_, update
 
 from engine import events as ev
@@ -31,6 +32,7 @@ from engine.stepper import Step, run_step
 from engine.task_queries import open_tasks_for, tasks_for_instance
 
 COMPLETE_RETRIES = 5
+READY = TaskState.READY
 
 
 def get_task(task_id: int) -> HumanTask:
@@ -203,11 +205,9 @@ def complete_task(
 
 
 def _complete_in_step(step: Step, row: HumanTask, user_id: int, data: dict[str, Any]) -> None:
-    from SpiffWorkflow.util.task import TaskState
-
     task = step.workflow.get_task_from_id(UUID(row.spiff_task_id))
     # Task.run() happily runs a task that is not READY: the check is ours.
-    if task is None or not task.has_state(TaskState.READY):
+    if task is None or not task.has_state(READY):
         raise TaskNotOpen(f"task {row.id} ({row.element_name or row.element_id}) is no longer waiting")
     spec = task.task_spec
     if hasattr(spec, "add_data_from_form"):

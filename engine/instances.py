@@ -66,11 +66,11 @@ def start_instance(
         )
         if before_engine is not None:
             before_engine(step)
-        advance(step)
+        ready = advance(step)
         if prepare is not None:  # the start event now waits (timer/message start): let the caller act on it
             prepare(step)
-            advance(step)
-        commit_step(step)
+            ready = advance(step)
+        commit_step(step, ready=ready)
     except BaseException:
         db.session.rollback()
         raise

@@ -6,7 +6,9 @@ touches only what changed (indexed by instance id).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
@@ -27,7 +29,7 @@ from engine.runtime_specs import human_task_properties, sla_due_at
 from engine.spec_cache import spec_owners
 from engine.step_store import insert_human_tasks
 from engine.stepper import Step, element_of
-from engine.task_walk import tasks_in_state
+from engine.task_walk import tasks_in_state, workflow_completed
 from engine.wait_models import MESSAGE, SIGNAL, EventSubscription, WaitingTimer
 
 
@@ -47,8 +49,11 @@ def sync_projections(step: Step) -> None:
 def _sync_human_tasks(step: Step) -> None:
     workflow, instance = step.workflow, step.instance
     ready: dict[str, Any] = {}
-    if not workflow.is_completed() and instance.status in (RUNNING, "suspended"):
-        ready = {str(t.id): t for t in tasks_in_state(workflow, TaskState.READY) if t.task_spec.manual}
+    if not workflow_completed(workflow) and instance.status in (RUNNING, "suspended"):
+        tasks = (
+            step.ready_tasks if step.ready_tasks is not None else tasks_in_state(workflow, TaskState.READY)
+        )
+        ready = {str(t.id): t for t in tasks if t.task_spec.manual}
     if step.open_before is None:  # not known from the loaded workflow: read the open rows
         open_rows = db.session.execute(
             select(HumanTask.spiff_task_id).where(
@@ -58,11 +63,12 @@ def _sync_human_tasks(step: Step) -> None:
         known = set(open_rows)
     else:
         known = set(step.open_before)
+    step.open_after = frozenset(ready)
     gone = [sid for sid in known if sid not in ready and sid not in step.completed_spiff_ids]
     if gone:
         _cancel_rows(step, gone)
     created = [(task, _new_human_task(step, task)) for sid, task in ready.items() if sid not in known]
-    new_ids = insert_human_tasks([row for _task, row in created])
+    new_ids = insert_human_tasks([row for _task, row in created], on=step.db)
     for (_task, row), new_id in zip(created, new_ids, strict=True):
         step.record(
             ev.TASK_CREATED,
@@ -95,8 +101,22 @@ def _cancel_rows(step: Step, spiff_ids: list[str]) -> None:
         )
 
 
+# Parsed task specs never change (they belong to one deployed version): their properties are read once.
+_SPEC_PROPERTIES_CACHE_SIZE = 4096
+_spec_properties: dict[Any, Mapping[str, Any]] = {}
+
+
+def _properties(task_spec: Any) -> Mapping[str, Any]:
+    found = _spec_properties.get(task_spec)
+    if found is None:
+        if len(_spec_properties) >= _SPEC_PROPERTIES_CACHE_SIZE:
+            _spec_properties.clear()
+        found = _spec_properties[task_spec] = MappingProxyType(human_task_properties(task_spec))
+    return found
+
+
 def _new_human_task(step: Step, task: Any) -> dict[str, Any]:
-    props = human_task_properties(task.task_spec)
+    props = _properties(task.task_spec)
     element_id, name = element_of(task)
     lane = props["lane"].strip().lower() if props.get("lane") else None
     assignee_id, lane = _assignee(step, task, props.get("assignee"), lane)

@@ -158,25 +158,31 @@ def _refresh_tree(registry: Any, owner: Any, dct: dict[str, Any], waiting: dict[
     if len(stored) != len(owner.tasks) or str(owner.task_tree.id) != dct["root"]:
         raise _StateMismatch
     restore = registry.restore
-    for task in owner.tasks.values():
+    tasks = owner.tasks
+    for task in tasks.values():
         task_dct = stored[str(task.id)]
+        spec = task.task_spec
         if (
             task_dct["state"] != task._state
             or task_dct["last_state_change"] != task.last_state_change
-            or task_dct["task_spec"] != task.task_spec.name
+            or task_dct["task_spec"] != spec.name
             or task_dct["triggered"] != task.triggered
             or len(task_dct["children"]) != len(task._children)
         ):
             raise _StateMismatch
-        task.internal_data = restore(task_dct["internal_data"])
-        if isinstance(task.task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
+        # (restore() of an empty dict is a new empty dict: skipped, same result.)
+        internal = task_dct["internal_data"]
+        task.internal_data = restore(internal) if internal else {}
+        if task._state == TaskState.WAITING and isinstance(spec, CatchingEvent):
             waiting[task.id] = task
         delta = task_dct.get("delta")
-        parent = task.parent
+        parent = tasks.get(task._parent) if task._parent is not None else None
         if delta and parent is not None:
             data = DeepMerge.merge({}, parent.data)
-            data.update(restore(delta.get("updates", {})))
-            for key in delta.get("deletions", {}):
+            updates = delta.get("updates")
+            if updates:
+                data.update(restore(updates))
+            for key in delta.get("deletions", ()):
                 if key in data:
                     del data[key]
         else:

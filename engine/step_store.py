@@ -27,6 +27,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    DateTime,
     Table,
     bindparam,
     case,
@@ -38,11 +39,11 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
-from sqlalchemy.orm import aliased, make_transient_to_detached
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from engine.calendar_service import default_calendar_columns
-from engine.db import db
+from engine.db import UTCDateTime, db
 from engine.definition_model import ProcessDefinition
 from engine.humantask_model import HumanTask
 from engine.instance_model import ProcessInstance
@@ -134,36 +135,64 @@ def _build_finish_task() -> Any:
     )
 
 
+_REQUIRED: Any = object()
+
+
 @dataclass(frozen=True)
 class _DriverStatement:
     """A Core statement compiled for one dialect, executed on the DB-API connection.
 
-    ``binds`` are the parameter names in the order the SQL wants them (positional drivers such as
-    sqlite3) or by name (psycopg), each with SQLAlchemy's bind processor for its type; ``results`` are the
-    result processors of the selected columns.
+    ``binds`` are, in the order the SQL wants them (positional drivers such as sqlite3) or by name
+    (psycopg): the bind name, the key of the value in the dict handed to ``params`` (the bind name without
+    its ``b_`` prefix), SQLAlchemy's bind processor for its type and the default value, if any; ``results``
+    are the result processors of the selected columns.
     """
 
     sql: str
     positional: bool
-    binds: tuple[tuple[str, Callable[[Any], Any] | None], ...]
-    defaults: dict[str, Any]
+    binds: tuple[tuple[str, str, Callable[[Any], Any] | None, Any], ...]
     results: tuple[Callable[[Any], Any] | None, ...]
 
     def params(self, values: dict[str, Any]) -> Any:
-        defaults = self.defaults
         out = []
-        for name, process in self.binds:
-            value = values[name] if name in values else defaults[name]
-            out.append(process(value) if process is not None else value)
+        get = values.get
+        for _name, key, process, default in self.binds:
+            value = get(key, default)
+            if value is _REQUIRED:
+                raise KeyError(key)
+            out.append(value if process is None or value is None else process(value))
         if self.positional:
             return tuple(out)
-        return dict(zip((name for name, _ in self.binds), out, strict=True))
+        return {bind[0]: value for bind, value in zip(self.binds, out, strict=True)}
 
     def row(self, raw: Any) -> list[Any]:
         return [
             process(value) if process is not None and value is not None else value
             for process, value in zip(self.results, raw, strict=True)
         ]
+
+
+def _remember_last(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``process`` that returns its last result again for the very same (immutable) value: a step binds
+    its instant several times (updated_at, completed_at, created_at, each event's at)."""
+    last: list[tuple[Any, Any]] = [(_REQUIRED, None)]
+
+    def remembered(value: Any) -> Any:
+        seen, result = last[0]
+        if seen is value:
+            return result
+        result = process(value)
+        last[0] = (value, result)
+        return result
+
+    return remembered
+
+
+def _bind_processor(bind: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    process = bind.type._cached_bind_processor(dialect)
+    if process is not None and isinstance(bind.type, DateTime | UTCDateTime):
+        return _remember_last(process)
+    return process
 
 
 _driver_statements: dict[tuple[Any, ...], _DriverStatement] = {}
@@ -180,28 +209,37 @@ def _driver_statement(
         compiled = statement.compile(dialect=dialect, **compile_kwargs)
         by_name = {rendered: bind for bind, rendered in compiled.bind_names.items()}
         names = list(compiled.positiontup) if compiled.positional else list(by_name)
-        binds = tuple((name, by_name[name].type._cached_bind_processor(dialect)) for name in names)
-        defaults = {bind: value for bind, value in compiled.params.items() if value is not None}
+        defaults = compiled.params
+        binds = tuple(
+            (
+                name,
+                name[2:] if name.startswith("b_") else name,
+                _bind_processor(by_name[name], dialect),
+                defaults[name] if defaults.get(name) is not None else _REQUIRED,
+            )
+            for name in names
+        )
         selected = getattr(statement, "selected_columns", None) if not statement.is_dml else None
         results = tuple(column.type._cached_result_processor(dialect, None) for column in (selected or ()))
-        found = _DriverStatement(compiled.string, compiled.positional, binds, defaults, results)
+        found = _DriverStatement(compiled.string, compiled.positional, binds, results)
         _driver_statements[key] = found
     return found
 
 
-def _session_connection() -> tuple[Any, Any]:
-    """The dialect and the DB-API connection of the session's transaction (begun if need be)."""
+@dataclass(frozen=True)
+class StepConnection:
+    """The session's transaction as the step statements use it: its dialect and DB-API connection."""
+
+    dialect: Any
+    raw: Any
+    psycopg: bool
+
+
+def step_connection() -> StepConnection:
+    """The session's connection (its transaction begun if need be), for several step statements in a row."""
     connection = db.session.connection()
-    return connection.dialect, connection.connection.dbapi_connection
-
-
-def _is_psycopg(raw: Any) -> bool:
-    return type(raw).__module__.startswith("psycopg")
-
-
-def _pipeline(raw: Any) -> Any:
-    """psycopg's pipeline mode (statements sent together, one round trip); nothing on other drivers."""
-    return raw.pipeline() if _is_psycopg(raw) else nullcontext()
+    raw = connection.connection.dbapi_connection
+    return StepConnection(connection.dialect, raw, type(raw).__module__.startswith("psycopg"))
 
 
 def _execute(raw: Any, statement: _DriverStatement, values: dict[str, Any]) -> Any:
@@ -214,19 +252,21 @@ def _execute(raw: Any, statement: _DriverStatement, values: dict[str, Any]) -> A
 
 
 def _detached(model: Any, keys: tuple[str, ...], values: list[Any]) -> Any:
-    """An ORM object holding ``values`` as loaded from the database, in no session (never expired by a
-    commit, never flushed)."""
+    """An ORM object holding ``values`` (every column) as loaded from the database, in no session: never
+    expired by a commit, never flushed. What ``make_transient_to_detached`` gives a fully loaded object
+    (its history reset and nothing left to expire are already true of a fresh one), without the work."""
     obj = model._sa_class_manager.new_instance()
     obj.__dict__.update(zip(keys, values, strict=True))
-    make_transient_to_detached(obj)
+    state = instance_state(obj)
+    state.key = state.mapper.identity_key_from_primary_key((obj.__dict__["id"],))
     return obj
 
 
 def _fetch_one(name: str, build: Callable[[], Any], values: dict[str, Any]) -> list[Any] | None:
-    dialect, raw = _session_connection()
-    statement = _driver_statement(dialect, name, build)
-    with _pipeline(raw):  # on PostgreSQL the SELECT travels with the transaction's BEGIN
-        cursor = _execute(raw, statement, values)
+    on = step_connection()
+    statement = _driver_statement(on.dialect, name, build)
+    with on.raw.pipeline() if on.psycopg else nullcontext():  # PostgreSQL: the SELECT travels with BEGIN
+        cursor = _execute(on.raw, statement, values)
     found = cursor.fetchone()
     return None if found is None else statement.row(found)
 
@@ -277,41 +317,43 @@ def _instance_params(instance: ProcessInstance, values: dict[str, Any] | None) -
     return written
 
 
-def _bound(values: dict[str, Any], **where: Any) -> dict[str, Any]:
-    params = {f"b_{name}": value for name, value in values.items()}
-    params.update({f"b_{name}": value for name, value in where.items()})
-    return params
-
-
 def _write_instance_statement(dialect: Any, written: dict[str, Any]) -> _DriverStatement:
     columns = tuple(sorted(name for name in written if name != "version"))
     return _driver_statement(dialect, ("write_instance", columns), lambda: _build_write_instance(columns))
 
 
-def write_instance(instance: ProcessInstance, values: dict[str, Any] | None = None) -> bool:
+def _finish_params(row: HumanTask, values: dict[str, Any], open_status: str) -> dict[str, Any]:
+    return {**values, "id": row.id, "open": open_status}
+
+
+def write_instance(
+    instance: ProcessInstance, values: dict[str, Any] | None = None, *, on: StepConnection | None = None
+) -> bool:
     """The versioned UPDATE of the instance's step columns; False when its version moved on.
 
     ``values`` (column -> value) override what the instance object holds; the object is told the written
     values only after the UPDATE matched, so passing them keeps it clean (no ORM flush has work to do).
     """
-    dialect, raw = _session_connection()
+    on = on or step_connection()
     written = _instance_params(instance, values)
-    params = _bound(written, id=instance.id, read_version=instance.version)
-    if _execute(raw, _write_instance_statement(dialect, written), params).rowcount != 1:
+    params = {**written, "id": instance.id, "read_version": instance.version}
+    if _execute(on.raw, _write_instance_statement(on.dialect, written), params).rowcount != 1:
         return False
     keep_loaded(instance, written)
     return True
 
 
-def finish_task_rows(rows: list[tuple[HumanTask, dict[str, Any]]], open_status: str) -> bool:
+def finish_task_rows(
+    rows: list[tuple[HumanTask, dict[str, Any]]], open_status: str, *, on: StepConnection | None = None
+) -> bool:
     """UPDATE each task row that is still ``open_status`` (status, completed_by/at, assignee_id);
     False if one was not."""
     if not rows:
         return True
-    dialect, raw = _session_connection()
-    statement = _driver_statement(dialect, "finish_task", _build_finish_task)
+    on = on or step_connection()
+    statement = _driver_statement(on.dialect, "finish_task", _build_finish_task)
     for row, values in rows:
-        if _execute(raw, statement, _bound(values, id=row.id, open=open_status)).rowcount != 1:
+        if _execute(on.raw, statement, _finish_params(row, values, open_status)).rowcount != 1:
             return False
         keep_loaded(row, values)
     return True
@@ -322,48 +364,34 @@ def write_step_rows(
     values: dict[str, Any],
     finished: list[tuple[HumanTask, dict[str, Any]]],
     open_status: str,
+    *,
+    on: StepConnection | None = None,
 ) -> bool:
     """``write_instance`` then ``finish_task_rows``; False (nothing kept) when either found no row.
 
     On PostgreSQL both UPDATEs go in one pipeline: one round trip. Still in order, so a concurrent step of
     the instance waits on the instance row lock first and then finds the version moved on.
     """
-    dialect, raw = _session_connection()
+    on = on or step_connection()
+    raw = on.raw
     written = _instance_params(instance, values)
-    params = _bound(written, id=instance.id, read_version=instance.version)
-    update_instance = _write_instance_statement(dialect, written)
-    finish_task = _driver_statement(dialect, "finish_task", _build_finish_task) if finished else None
-    if not _is_psycopg(raw):
-        if _execute(raw, update_instance, params).rowcount != 1:
-            return False
+    update_instance = _write_instance_statement(on.dialect, written)
+    finish_task = _driver_statement(on.dialect, "finish_task", _build_finish_task)
+    with raw.pipeline() if on.psycopg else nullcontext():
+        cursors = [
+            _execute(raw, update_instance, {**written, "id": instance.id, "read_version": instance.version})
+        ]
         for row, row_values in finished:
-            assert finish_task is not None
-            if _execute(raw, finish_task, _bound(row_values, id=row.id, open=open_status)).rowcount != 1:
-                return False
-    elif not _write_in_pipeline(raw, update_instance, params, finish_task, finished, open_status):
+            if not on.psycopg and cursors[-1].rowcount != 1:
+                return False  # SQLite answers at once: stop at the first refusal
+            cursors.append(_execute(raw, finish_task, _finish_params(row, row_values, open_status)))
+    # On PostgreSQL leaving the pipeline waited for every result.
+    if any(cursor.rowcount != 1 for cursor in cursors):
         return False
     keep_loaded(instance, written)
     for row, row_values in finished:
         keep_loaded(row, row_values)
     return True
-
-
-def _write_in_pipeline(
-    raw: Any,
-    update_instance: _DriverStatement,
-    params: dict[str, Any],
-    finish_task: _DriverStatement | None,
-    finished: list[tuple[HumanTask, dict[str, Any]]],
-    open_status: str,
-) -> bool:
-    with raw.pipeline():
-        instance_cursor = _execute(raw, update_instance, params)
-        task_cursors = []
-        for row, row_values in finished:
-            assert finish_task is not None
-            task_cursors.append(_execute(raw, finish_task, _bound(row_values, id=row.id, open=open_status)))
-    # Leaving the pipeline waited for every result.
-    return instance_cursor.rowcount == 1 and all(cursor.rowcount == 1 for cursor in task_cursors)
 
 
 def _insert_statement(dialect: Any, table: Table, keys: list[str], *, returning: bool) -> _DriverStatement:
@@ -374,41 +402,52 @@ def _insert_statement(dialect: Any, table: Table, keys: list[str], *, returning:
     return _driver_statement(dialect, ("insert", table.name, tuple(keys), returning), build, column_keys=keys)
 
 
-def insert_and_commit(table: Table, rows: list[dict[str, Any]]) -> None:
+def insert_and_commit(table: Table, rows: list[dict[str, Any]], *, on: StepConnection | None = None) -> None:
     """INSERT ``rows`` into ``table`` (no ids returned) and commit the session: the step's last write.
 
-    The ORM first flushes whatever it holds. On PostgreSQL the INSERT and the COMMIT then go in one
+    On PostgreSQL the ORM first flushes whatever it holds, then the INSERT and the COMMIT go in one
     pipeline (one round trip, one durable commit); the session's own commit finds the transaction
-    committed and only does its bookkeeping (``after_commit`` hooks run once the data is durable).
+    committed and only does its bookkeeping (``after_commit`` hooks run once the data is durable). On
+    SQLite the session's commit flushes and commits after the INSERT.
     """
-    db.session.flush()
-    dialect, raw = _session_connection()
-    statement = _insert_statement(dialect, table, list(rows[0]), returning=False) if rows else None
-    if not _is_psycopg(raw):
+    on = on or step_connection()
+    raw = on.raw
+    statement = _insert_statement(on.dialect, table, list(rows[0]), returning=False) if rows else None
+    if not on.psycopg:
         if statement is not None:
             raw.cursor().executemany(statement.sql, [statement.params(row) for row in rows])
         db.session.commit()
         return
+    db.session.flush()
     with raw.pipeline():
         if statement is not None:
             raw.cursor().executemany(statement.sql, [statement.params(row) for row in rows])
-        raw.commit()
+        # COMMIT as a statement of the pipeline: its Sync is the pipeline's own (connection.commit()
+        # would add a second one, an extra round trip). psycopg reads the idle state from the server.
+        raw.cursor().execute("COMMIT")
     db.session.commit()
 
 
-def insert_human_tasks(rows: list[dict[str, Any]]) -> list[int]:
+def insert_human_tasks(rows: list[dict[str, Any]], *, on: StepConnection | None = None) -> list[int]:
     """INSERT the rows (one statement each; on PostgreSQL all in one pipeline); their new ids, in order."""
     if not rows:
         return []
-    dialect, raw = _session_connection()
-    statement = _insert_statement(dialect, _HUMAN_TASKS, list(rows[0]), returning=True)
-    with _pipeline(raw):
+    on = on or step_connection()
+    raw = on.raw
+    statement = _insert_statement(on.dialect, _HUMAN_TASKS, list(rows[0]), returning=on.psycopg)
+    if not on.psycopg:
+        return [int(_execute(raw, statement, row).lastrowid) for row in rows]
+    with raw.pipeline():
         cursors = [_execute(raw, statement, row) for row in rows]
     return [int(cursor.fetchone()[0]) for cursor in cursors]
 
 
 def keep_loaded(obj: Any, values: dict[str, Any]) -> None:
     """Tell the ORM these values are what the database holds now (no pending change, no reload)."""
+    state = instance_state(obj)
+    if not state.modified and not state.expired_attributes:  # nothing pending: replace the loaded values
+        obj.__dict__.update(values)
+        return
     for key, value in values.items():
         set_committed_value(obj, key, value)
 

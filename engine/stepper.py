@@ -40,8 +40,17 @@ from engine.runtime_specs import sequence_flow, sequence_flow_checked
 from engine.script_env import build_script_engine
 from engine.serialization import dump_state, load_state
 from engine.spec_cache import get_specs_checked
-from engine.step_store import LoadedInstance, insert_and_commit, read_instance, write_step_rows
-from engine.task_walk import tasks_in_state
+from engine.step_store import (
+    LoadedInstance,
+    StepConnection,
+    insert_and_commit,
+    read_instance,
+    step_connection,
+    write_step_rows,
+)
+from engine.task_walk import tasks_in_state, workflow_completed
+
+_EVENTS = cast(Table, ev.ProcessEvent.__table__)
 
 # A guard against a model that keeps making automatic tasks ready forever (SpiffWorkflow would spin).
 MAX_ENGINE_ROUNDS = 50
@@ -75,6 +84,12 @@ class Step:
     open_before: set[str] | None = None
     # Human-task rows this step finished, with their new column values (written after the instance).
     finished_rows: list[tuple[HumanTask, dict[str, Any]]] = field(default_factory=list)
+    # spiff ids of the READY user/manual tasks when committed (the open rows the step leaves behind).
+    open_after: frozenset[str] | None = None
+    # The READY tasks as advance left them, when commit_step was told them.
+    ready_tasks: list[Any] | None = None
+    # The transaction the step writes in, once commit_step has started writing.
+    db: StepConnection | None = None
     definition_sha256: str | None = None
 
     @property
@@ -134,17 +149,19 @@ def open_step(
         raise InstanceNotRunning(instance.id, instance.status)
     spec, subprocess_specs = get_specs_checked(instance.definition_id, loaded.definition_sha256)
     script_engine = build_script_engine(calendar, now)
-    workflow = workflow_cache.take(instance.id, instance.state, spec, subprocess_specs)
-    if workflow is None:
+    kept = workflow_cache.take(instance.id, instance.state, spec, subprocess_specs)
+    if kept is None:
         workflow = load_state(instance.state, spec, subprocess_specs, script_engine)
     else:
+        workflow = kept.workflow
         workflow.script_engine = script_engine
     step = Step(instance, None, workflow, now, calendar, user_id=user_id)
     step.definition_sha256 = loaded.definition_sha256
     step.had_errors = bool(tasks_in_state(workflow, TaskState.ERROR))
     step.had_waits = bool(workflow.event_manager.tasks)
-    if instance.status in (RUNNING, SUSPENDED) and not workflow.is_completed():
-        step.open_before = ready_human_task_ids(workflow)
+    if instance.status in (RUNNING, SUSPENDED) and not workflow_completed(workflow):
+        # The previous step of a kept workflow wrote exactly these rows.
+        step.open_before = set(kept.open_task_ids) if kept is not None else ready_human_task_ids(workflow)
     return step
 
 
@@ -165,8 +182,10 @@ def new_step(
     return step
 
 
-def advance(step: Step) -> None:
-    """Run automatic tasks until only human tasks and waits remain; service failures become incidents."""
+def advance(step: Step) -> list[Any]:
+    """Run automatic tasks until only human tasks and waits remain; service failures become incidents.
+
+    Returns the READY tasks left (all manual), as ``tasks_in_state(workflow, READY)`` lists them."""
     workflow = step.workflow
     current: dict[str, Any] = {}
 
@@ -195,9 +214,10 @@ def advance(step: Step) -> None:
             if isinstance(exc, RecursionError):  # SpiffWorkflow walks some ancestor chains recursively
                 raise StepFailed(step.instance.id, element, _TOO_DEEP) from exc
             raise StepFailed(step.instance.id, element, _describe(exc)) from exc
-        if not any(not t.task_spec.manual for t in tasks_in_state(workflow, TaskState.READY)):
+        ready = tasks_in_state(workflow, TaskState.READY)
+        if not any(not t.task_spec.manual for t in ready):
             if not beyond_walk_limit(workflow):
-                return
+                return ready
             # A long automatic loop pushed its next task below the levels SpiffWorkflow walks, where it
             # would never run (the instance would stall silently): cut the finished history and go on.
             if compact_history(workflow) and not beyond_walk_limit(workflow):
@@ -270,14 +290,19 @@ def _record_variants(step: Step, gateway_task: Any) -> None:
         )
 
 
-def commit_step(step: Step, *, status: str | None = None) -> ProcessInstance:
-    """Write state + projections + events with the version check, then commit."""
+def commit_step(step: Step, *, status: str | None = None, ready: list[Any] | None = None) -> ProcessInstance:
+    """Write state + projections + events with the version check, then commit.
+
+    ``ready`` is what ``advance`` returned when nothing touched the workflow since (the READY tasks,
+    which compaction does not change); else the projections walk the tree for them.
+    """
     from engine.incidents import sync_incidents
     from engine.projections import sync_projections
 
     workflow, instance = step.workflow, step.instance
+    step.ready_tasks = ready
     compact_history(workflow)
-    finished_now = workflow.is_completed() and instance.status == RUNNING
+    finished_now = workflow_completed(workflow) and instance.status == RUNNING
     # The step's columns are handed to the versioned UPDATE rather than set on the ORM object, which
     # is told them once written: it never turns dirty, so the flush below has nothing to compare.
     values: dict[str, Any] = {"state": dump_state(workflow), "updated_at": step.now}
@@ -291,7 +316,8 @@ def commit_step(step: Step, *, status: str | None = None) -> ProcessInstance:
         # The versioned UPDATE goes first: a concurrent step of this instance waits on its row lock and
         # then finds the version moved on. (An ORM flush during the step, e.g. by an operation, already
         # bumped ``instance.version`` in memory and is covered too.)
-        if not write_step_rows(instance, values, step.finished_rows, OPEN):
+        step.db = step_connection()
+        if not write_step_rows(instance, values, step.finished_rows, OPEN, on=step.db):
             raise StaleDataError()
         db.session.flush()
     except StaleDataError:
@@ -306,9 +332,10 @@ def commit_step(step: Step, *, status: str | None = None) -> ProcessInstance:
         business_key=instance.business_key,
         at=step.now,
     )
-    insert_and_commit(cast(Table, ev.ProcessEvent.__table__), rows)
-    if instance.status in (RUNNING, SUSPENDED):  # committed: the next step of the instance may reuse it
-        workflow_cache.keep(instance.id, values["state"], workflow)
+    insert_and_commit(_EVENTS, rows, on=step.db)
+    if instance.status in (RUNNING, SUSPENDED) and step.open_after is not None:
+        # Committed: the next step of the instance may reuse the workflow.
+        workflow_cache.keep(instance.id, values["state"], workflow, step.open_after)
     return instance
 
 
@@ -330,9 +357,8 @@ def run_step(
     try:
         step = open_step(instance_id, now=now, user_id=user_id, statuses=statuses, loaded=loaded)
         apply(step)
-        if run_engine:
-            advance(step)
-        commit_step(step, status=status)
+        ready = advance(step) if run_engine else None
+        commit_step(step, status=status, ready=ready)
     except BaseException:
         db.session.rollback()
         raise

@@ -52,3 +52,22 @@ def tasks_in_state(workflow: Any, state: int) -> list[Any]:
         if not (task_state >= _FINISHED and skip_finished_subprocesses):
             stack.append(subprocess.task_tree)  # visited before the task's children
     return found
+
+
+def workflow_completed(workflow: Any) -> bool:
+    """``workflow.is_completed()``: no unfinished task in its tree (the top tree only, as SpiffWorkflow's
+    ``TaskIterator`` walks it), remembered in ``workflow.completed`` once true."""
+    if workflow.completed:
+        return True
+    if len(workflow.tasks) >= ITERATOR_MAX_DEPTH:
+        return bool(workflow.is_completed())
+    unfinished = TaskState.NOT_FINISHED_MASK
+    tasks = workflow.tasks
+    stack = [workflow.task_tree]
+    while stack:
+        task = stack.pop()
+        if task._state & unfinished:
+            return False
+        stack.extend(tasks.get(child) for child in task._children)
+    workflow.completed = True
+    return True

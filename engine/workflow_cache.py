@@ -20,35 +20,48 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from engine.serialization import refresh_state
 
 WORKFLOW_CACHE_SIZE = 256
 
-_entries: OrderedDict[int, tuple[str, Any]] = OrderedDict()
+
+@dataclass(frozen=True)
+class Kept:
+    """A committed step's workflow and the spiff ids of its READY user/manual tasks (the instance's open
+    human-task rows, written by that step)."""
+
+    workflow: Any
+    open_task_ids: frozenset[str]
+
+
+_entries: OrderedDict[int, tuple[str, Kept]] = OrderedDict()
 _lock = threading.Lock()
 _stats = {"hits": 0, "misses": 0}
 
 
-def take(instance_id: int, state: str, spec: Any, subprocess_specs: dict[str, Any]) -> Any | None:
-    """The kept workflow of the instance, made equal to ``load_state(state, spec, subprocess_specs)``;
-    None when there is none for this exact state and these specs. The entry leaves the cache."""
+def take(instance_id: int, state: str, spec: Any, subprocess_specs: dict[str, Any]) -> Kept | None:
+    """What was kept for the instance, its workflow made equal to ``load_state(state, spec,
+    subprocess_specs)``; None when there is nothing for this exact state and these specs. The entry leaves
+    the cache."""
     with _lock:
         entry = _entries.pop(instance_id, None)
-    workflow = None
+    found = None
     if entry is not None:
-        kept_state, candidate = entry
+        kept_state, kept = entry
+        candidate = kept.workflow
         if (
             kept_state == state
             and candidate.spec is spec
             and _same_specs(candidate.subprocess_specs, subprocess_specs)
             and refresh_state(candidate, state)
         ):
-            workflow = candidate
+            found = kept
     with _lock:
-        _stats["hits" if workflow is not None else "misses"] += 1
-    return workflow
+        _stats["hits" if found is not None else "misses"] += 1
+    return found
 
 
 def _same_specs(kept: dict[str, Any], current: dict[str, Any]) -> bool:
@@ -56,12 +69,13 @@ def _same_specs(kept: dict[str, Any], current: dict[str, Any]) -> bool:
     return len(kept) == len(current) and all(kept.get(name) is spec for name, spec in current.items())
 
 
-def keep(instance_id: int, state: str, workflow: Any) -> None:
-    """Keep ``workflow`` — just committed as ``state`` — for the instance's next step."""
+def keep(instance_id: int, state: str, workflow: Any, open_task_ids: frozenset[str]) -> None:
+    """Keep ``workflow`` — just committed as ``state``, with these open human tasks — for the instance's
+    next step."""
     if WORKFLOW_CACHE_SIZE <= 0:
         return
     with _lock:
-        _entries[instance_id] = (state, workflow)
+        _entries[instance_id] = (state, Kept(workflow, open_task_ids))
         _entries.move_to_end(instance_id)
         while len(_entries) > WORKFLOW_CACHE_SIZE:
             _entries.popitem(last=False)

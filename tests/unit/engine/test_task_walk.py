@@ -8,7 +8,7 @@ import pytest
 from SpiffWorkflow.util.task import TaskState
 from workflow_runs import RUNS, stepped
 
-from engine.task_walk import tasks_in_state
+from engine.task_walk import tasks_in_state, workflow_completed
 
 MASKS = [
     TaskState.READY,
@@ -41,3 +41,15 @@ def test_the_run_reaches_subprocesses_and_waits() -> None:
     for workflow in stepped("rt_timers"):
         seen_waiting |= bool(tasks_in_state(workflow, TaskState.WAITING))
     assert seen_subprocess and seen_waiting
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_workflow_completed_agrees_with_spiffworkflow(name: str) -> None:
+    answers = []
+    for workflow in stepped(name):
+        workflow.completed = False  # SpiffWorkflow remembers a True; ask both afresh
+        expected = workflow.is_completed()
+        workflow.completed = False
+        assert workflow_completed(workflow) is expected
+        answers.append(expected)
+    assert answers[0] is False and answers[-1] is True  # every unit run ends its route map
