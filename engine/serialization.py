@@ -25,6 +25,8 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
+from engine.task_ids import remember_task_ids
+
 STATE_FORMAT = "routemap-1"
 
 
@@ -133,11 +135,13 @@ def refresh_state(workflow: BpmnWorkflow, state: str) -> bool:
                 sub_dct = remaining.pop(str(task.id))
                 if subprocess is None or sub_dct.get("spec") != subprocess.spec.name:
                     raise _StateMismatch
+                remember_task_ids(subprocess)
                 _refresh_tree(registry, subprocess, sub_dct, waiting)
                 subprocesses[task.id] = subprocess
                 refresh_subprocesses(subprocess)
 
     try:
+        remember_task_ids(workflow)  # the workflow lives on: its ids keep their text from now on
         _refresh_tree(registry, workflow, dct, waiting)
         refresh_subprocesses(workflow)
     except (_StateMismatch, KeyError):

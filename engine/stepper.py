@@ -314,8 +314,9 @@ def commit_step(step: Step, *, status: str | None = None, ready: list[Any] | Non
         step.record(ev.INSTANCE_COMPLETED)
     try:
         # The versioned UPDATE goes first: a concurrent step of this instance waits on its row lock and
-        # then finds the version moved on. (An ORM flush during the step, e.g. by an operation, already
-        # bumped ``instance.version`` in memory and is covered too.)
+        # then finds the version moved on. (The instance object a step reads is detached, so no ORM flush
+        # during the step writes it; one an operation made through its own copy of the row would move the
+        # version on and end here too.)
         step.db = step_connection()
         if not write_step_rows(instance, values, step.finished_rows, OPEN, on=step.db):
             raise StaleDataError()
