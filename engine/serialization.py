@@ -69,16 +69,71 @@ def _build_serializer() -> BpmnWorkflowSerializer:
 SERIALIZER = _build_serializer()
 
 
-def dump_state(workflow: BpmnWorkflow) -> str:
-    """The workflow's running state as JSON (no spec inside)."""
+def dump_state(workflow: BpmnWorkflow, memo: dict[Any, Any] | None = None) -> str:
+    """The workflow's running state as JSON (no spec inside).
+
+    ``memo`` (a dict the caller keeps with a workflow that lives on from step to step, empty at first)
+    lets the tasks that did not change since the last dump reuse what they were written as then: see
+    ``_tasks_to_dict``. The text is the same with or without it.
+    """
     registry = SERIALIZER.registry
     registry._encoder_mode = True
     try:
-        dct = registry.convert(workflow)
+        dct = registry.convert(workflow) if memo is None else _workflow_to_dict(workflow, memo)
     finally:
         registry._encoder_mode = False
     dct["format"] = STATE_FORMAT
     return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"))
+
+
+def _workflow_to_dict(workflow: BpmnWorkflow, memo: dict[Any, Any]) -> dict[str, Any]:
+    """``registry.convert(workflow)``, key for key (``WorkflowConverter.to_dict``, then what
+    ``SpeclessWorkflowConverter.to_dict`` and the registry add), with the top-level tasks from the memo."""
+    registry = SERIALIZER.registry
+    last_task = workflow.last_task
+    return {
+        "data": registry.convert(registry.clean(workflow.data)),
+        "correlations": workflow.correlations,
+        "last_task": str(last_task.id) if last_task is not None else None,
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "tasks": _tasks_to_dict(registry, workflow.tasks, memo),
+        "root": str(workflow.task_tree.id),
+        "spec_name": workflow.spec.name,
+        "subprocesses": {str(key): registry.convert(sub) for key, sub in workflow.subprocesses.items()},
+        "bpmn_events": registry.convert(workflow.bpmn_events),
+        "typename": _WORKFLOW_TYPENAME,
+    }
+
+
+def _tasks_to_dict(registry: Any, tasks: dict[Any, Any], memo: dict[Any, Any]) -> dict[str, Any]:
+    """``mapping_to_dict(tasks)``. A task with no data, no internal data and a parent without data (a task
+    predicted ahead, mostly) is written entirely from its id, parent, children, state, spec, trigger flag
+    and last state change; when those are what they were at the last dump, its dict from then is reused.
+    The memo is left holding exactly the current tasks."""
+    out: dict[str, Any] = {}
+    current: dict[Any, Any] = {}
+    for key, task in tasks.items():
+        parent_id = task._parent
+        parent = tasks.get(parent_id) if parent_id is not None else None
+        if task.data or task.internal_data or (parent is not None and parent.data):
+            out[str(key)] = registry.convert(task)
+            continue
+        signature = (
+            parent_id if parent is not None else None,
+            tuple(task._children),
+            task._state,
+            task.last_state_change,
+            task.task_spec,
+            task.triggered,
+        )
+        known = memo.get(task.id)
+        converted = known[1] if known is not None and known[0] == signature else registry.convert(task)
+        current[task.id] = (signature, converted)
+        out[str(key)] = converted
+    memo.clear()
+    memo.update(current)
+    return out
 
 
 def load_state(
@@ -98,6 +153,9 @@ class _StateMismatch(Exception):
 
 
 # ``refresh_state`` repeats what these converters do when they restore a task and a subprocess.
+_WORKFLOW_TYPENAME = SERIALIZER.registry.typenames[BpmnWorkflow]
+
+
 def _restorer(typename: str) -> Any:
     restore = SERIALIZER.registry.convert_from_dict[typename]  # a partial around the converter's from_dict
     return type(getattr(restore.args[0], "__self__", None)) if getattr(restore, "args", None) else None

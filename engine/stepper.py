@@ -88,6 +88,8 @@ class Step:
     open_after: frozenset[str] | None = None
     # The READY tasks as advance left them, when commit_step was told them.
     ready_tasks: list[Any] | None = None
+    # What dump_state remembers of the tasks it wrote (kept with the workflow from step to step).
+    dump_memo: dict[Any, Any] = field(default_factory=dict)
     # The transaction the step writes in, once commit_step has started writing.
     db: StepConnection | None = None
     definition_sha256: str | None = None
@@ -156,6 +158,8 @@ def open_step(
         workflow = kept.workflow
         workflow.script_engine = script_engine
     step = Step(instance, None, workflow, now, calendar, user_id=user_id)
+    if kept is not None:
+        step.dump_memo = kept.dump_memo
     step.definition_sha256 = loaded.definition_sha256
     step.had_errors = bool(tasks_in_state(workflow, TaskState.ERROR))
     step.had_waits = bool(workflow.event_manager.tasks)
@@ -305,7 +309,7 @@ def commit_step(step: Step, *, status: str | None = None, ready: list[Any] | Non
     finished_now = workflow_completed(workflow) and instance.status == RUNNING
     # The step's columns are handed to the versioned UPDATE rather than set on the ORM object, which
     # is told them once written: it never turns dirty, so the flush below has nothing to compare.
-    values: dict[str, Any] = {"state": dump_state(workflow), "updated_at": step.now}
+    values: dict[str, Any] = {"state": dump_state(workflow, step.dump_memo), "updated_at": step.now}
     if status is not None:
         values["status"] = status
     elif finished_now:
@@ -336,7 +340,7 @@ def commit_step(step: Step, *, status: str | None = None, ready: list[Any] | Non
     insert_and_commit(_EVENTS, rows, on=step.db)
     if instance.status in (RUNNING, SUSPENDED) and step.open_after is not None:
         # Committed: the next step of the instance may reuse the workflow.
-        workflow_cache.keep(instance.id, values["state"], workflow, step.open_after)
+        workflow_cache.keep(instance.id, values["state"], workflow, step.open_after, step.dump_memo)
     return instance
 
 

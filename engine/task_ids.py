@@ -17,12 +17,14 @@ class TaskId(UUID):
     """A ``UUID`` that keeps its text and hash."""
 
     __slots__ = ("_hash", "_text")
+    _hash: int
+    _text: str
 
     def __str__(self) -> str:
-        return self._text  # type: ignore[no-any-return]
+        return self._text
 
     def __hash__(self) -> int:
-        return self._hash  # type: ignore[no-any-return]
+        return self._hash
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (UUID, (self._text,))

@@ -30,11 +30,12 @@ WORKFLOW_CACHE_SIZE = 256
 
 @dataclass(frozen=True)
 class Kept:
-    """A committed step's workflow and the spiff ids of its READY user/manual tasks (the instance's open
-    human-task rows, written by that step)."""
+    """A committed step's workflow, the spiff ids of its READY user/manual tasks (the instance's open
+    human-task rows, written by that step) and its ``dump_state`` memo."""
 
     workflow: Any
     open_task_ids: frozenset[str]
+    dump_memo: dict[Any, Any]
 
 
 _entries: OrderedDict[int, tuple[str, Kept]] = OrderedDict()
@@ -69,13 +70,15 @@ def _same_specs(kept: dict[str, Any], current: dict[str, Any]) -> bool:
     return len(kept) == len(current) and all(kept.get(name) is spec for name, spec in current.items())
 
 
-def keep(instance_id: int, state: str, workflow: Any, open_task_ids: frozenset[str]) -> None:
-    """Keep ``workflow`` — just committed as ``state``, with these open human tasks — for the instance's
-    next step."""
+def keep(
+    instance_id: int, state: str, workflow: Any, open_task_ids: frozenset[str], dump_memo: dict[Any, Any]
+) -> None:
+    """Keep ``workflow`` — just committed as ``state`` (written with ``dump_memo``), with these open human
+    tasks — for the instance's next step."""
     if WORKFLOW_CACHE_SIZE <= 0:
         return
     with _lock:
-        _entries[instance_id] = (state, Kept(workflow, open_task_ids))
+        _entries[instance_id] = (state, Kept(workflow, open_task_ids, dump_memo))
         _entries.move_to_end(instance_id)
         while len(_entries) > WORKFLOW_CACHE_SIZE:
             _entries.popitem(last=False)

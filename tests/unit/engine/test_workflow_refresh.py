@@ -11,6 +11,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from workflow_runs import RUNS, new_workflow, stepped
 
+from engine.compaction import compact_history
 from engine.serialization import dump_state, load_state, refresh_state
 
 
@@ -119,3 +120,26 @@ def test_a_workflow_that_moved_on_is_refused() -> None:
     assert not refresh_state(workflow, state)
     assert not refresh_state(new_workflow("rt_approval"), state)  # another tree altogether
     assert not refresh_state(new_workflow("rt_loop"), state)  # another process
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_a_memoized_dump_writes_the_same_state_at_every_step(name: str) -> None:
+    memo: dict[Any, Any] = {}
+    reused = 0
+    for workflow in stepped(name):
+        compact_history(workflow)  # as every engine step does: roots get new children, tasks go
+        before = {task_id: entry[1] for task_id, entry in memo.items()}
+        assert dump_state(workflow, memo) == dump_state(workflow)
+        reused += sum(1 for task_id, entry in memo.items() if before.get(task_id) is entry[1])
+        assert set(memo) <= set(workflow.tasks)  # nothing kept for tasks that are gone
+        last = list(workflow.tasks.values())[-1]
+        for changed in (last.internal_data, last.data, last.parent.data if last.parent else {}):
+            changed["scribble"] = 1  # changed in place, no state change: written afresh
+            assert dump_state(workflow, memo) == dump_state(workflow)
+            del changed["scribble"]
+    if name not in _DATA_EVERYWHERE:
+        assert reused  # unchanged tasks were written from the memo
+
+
+# Route maps whose every task carries data from the start: none is written from the memo (still correct).
+_DATA_EVERYWHERE = {"rt_loop", "rt_parallel_loop", "rt_event_gateway", "rt_timers"}
