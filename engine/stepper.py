@@ -38,7 +38,7 @@ from engine.instance_model import COMPLETED, RUNNING, SUSPENDED, ProcessInstance
 from engine.runtime_errors import ConcurrentUpdate, InstanceNotFound, InstanceNotRunning, StepFailed
 from engine.runtime_specs import sequence_flow, sequence_flow_checked
 from engine.script_env import build_script_engine
-from engine.serialization import dump_state, load_state
+from engine.serialization import DumpMemo, dump_state, load_state
 from engine.spec_cache import get_specs_checked
 from engine.step_store import (
     LoadedInstance,
@@ -89,7 +89,7 @@ class Step:
     # The READY tasks as advance left them, when commit_step was told them.
     ready_tasks: list[Any] | None = None
     # What dump_state remembers of the tasks it wrote (kept with the workflow from step to step).
-    dump_memo: dict[Any, Any] = field(default_factory=dict)
+    dump_memo: DumpMemo = field(default_factory=DumpMemo)
     # The transaction the step writes in, once commit_step has started writing.
     db: StepConnection | None = None
     definition_sha256: str | None = None

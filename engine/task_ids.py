@@ -43,23 +43,24 @@ def task_id(value: UUID) -> TaskId:
 
 
 def remember_task_ids(owner: Any) -> None:
-    """Give every task of ``owner``'s task map (and its map keys, parents and children) a ``TaskId``."""
+    """Give every task of ``owner``'s task map (and its map keys, parents and children) a ``TaskId``.
+
+    One pass; after the first call only the tasks created since need converting.
+    """
     tasks = owner.tasks
-    if all(type(key) is TaskId for key in tasks):
-        fresh = [task for task in tasks.values() if type(task.id) is not TaskId or _needs_ids(task)]
-        if not fresh:
-            return
-    ids = {key: task_id(key) for key in tasks}
-    owner.tasks = {ids[key]: task for key, task in tasks.items()}
-    for task in owner.tasks.values():
-        task.id = ids.get(task.id) or task_id(task.id)
-        if task._parent is not None and type(task._parent) is not TaskId:
-            task._parent = ids.get(task._parent) or task_id(task._parent)
-        if _needs_ids(task):
-            task._children = [ids.get(child) or task_id(child) for child in task._children]
-
-
-def _needs_ids(task: Any) -> bool:
-    return (task._parent is not None and type(task._parent) is not TaskId) or any(
-        type(child) is not TaskId for child in task._children
-    )
+    ids: dict[Any, TaskId] = {}
+    for key in tasks:
+        if type(key) is not TaskId:
+            ids = {key: task_id(key) for key in tasks}
+            owner.tasks = tasks = {ids[key]: task for key, task in tasks.items()}
+            break
+    for task in tasks.values():
+        if type(task.id) is not TaskId:
+            task.id = ids.get(task.id) or task_id(task.id)
+        parent = task._parent
+        if parent is not None and type(parent) is not TaskId:
+            task._parent = ids.get(parent) or task_id(parent)
+        for child in task._children:
+            if type(child) is not TaskId:
+                task._children = [ids.get(child) or task_id(child) for child in task._children]
+                break

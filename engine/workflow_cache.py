@@ -23,7 +23,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from engine.serialization import refresh_state
+from engine.serialization import DumpMemo, refresh_state
 
 WORKFLOW_CACHE_SIZE = 256
 
@@ -35,7 +35,7 @@ class Kept:
 
     workflow: Any
     open_task_ids: frozenset[str]
-    dump_memo: dict[Any, Any]
+    dump_memo: DumpMemo
 
 
 _entries: OrderedDict[int, tuple[str, Kept]] = OrderedDict()
@@ -57,7 +57,7 @@ def take(instance_id: int, state: str, spec: Any, subprocess_specs: dict[str, An
             kept_state == state
             and candidate.spec is spec
             and _same_specs(candidate.subprocess_specs, subprocess_specs)
-            and refresh_state(candidate, state)
+            and refresh_state(candidate, state, kept.dump_memo)
         ):
             found = kept
     with _lock:
@@ -71,7 +71,7 @@ def _same_specs(kept: dict[str, Any], current: dict[str, Any]) -> bool:
 
 
 def keep(
-    instance_id: int, state: str, workflow: Any, open_task_ids: frozenset[str], dump_memo: dict[Any, Any]
+    instance_id: int, state: str, workflow: Any, open_task_ids: frozenset[str], dump_memo: DumpMemo
 ) -> None:
     """Keep ``workflow`` — just committed as ``state`` (written with ``dump_memo``), with these open human
     tasks — for the instance's next step."""

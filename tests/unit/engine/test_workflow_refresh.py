@@ -12,7 +12,7 @@ from SpiffWorkflow.util.task import TaskState
 from workflow_runs import RUNS, new_workflow, stepped
 
 from engine.compaction import compact_history
-from engine.serialization import dump_state, load_state, refresh_state
+from engine.serialization import DumpMemo, dump_state, load_state, refresh_state
 
 
 def _strict(a: Any, b: Any, path: str = "") -> None:
@@ -124,22 +124,79 @@ def test_a_workflow_that_moved_on_is_refused() -> None:
 
 @pytest.mark.parametrize("name", sorted(RUNS))
 def test_a_memoized_dump_writes_the_same_state_at_every_step(name: str) -> None:
-    memo: dict[Any, Any] = {}
+    memo = DumpMemo()
     reused = 0
     for workflow in stepped(name):
         compact_history(workflow)  # as every engine step does: roots get new children, tasks go
-        before = {task_id: entry[1] for task_id, entry in memo.items()}
+        before = {task_id: entry[1] for task_id, entry in memo.tasks.items()}
         assert dump_state(workflow, memo) == dump_state(workflow)
-        reused += sum(1 for task_id, entry in memo.items() if before.get(task_id) is entry[1])
-        assert set(memo) <= set(workflow.tasks)  # nothing kept for tasks that are gone
+        reused += sum(1 for task_id, entry in memo.tasks.items() if before.get(task_id) is entry[1])
+        assert set(memo.tasks) <= set(workflow.tasks)  # nothing kept for tasks that are gone
         last = list(workflow.tasks.values())[-1]
         for changed in (last.internal_data, last.data, last.parent.data if last.parent else {}):
             changed["scribble"] = 1  # changed in place, no state change: written afresh
             assert dump_state(workflow, memo) == dump_state(workflow)
             del changed["scribble"]
-    if name not in _DATA_EVERYWHERE:
+    if name not in _DATA_EVERYWHERE | _SUBPROCESSES:
         assert reused  # unchanged tasks were written from the memo
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_a_workflow_refreshed_from_its_dump_parts_is_the_loaded_one(name: str) -> None:
+    memo = DumpMemo()
+    from_parts = 0
+    for workflow in stepped(name):
+        compact_history(workflow)
+        state = dump_state(workflow, memo)
+        loaded = load_state(state, workflow.spec, workflow.subprocess_specs, workflow.script_engine)
+        _scribble(workflow)
+        from_parts += memo.written is not None
+        assert refresh_state(workflow, state, memo)
+        _assert_same_as_loaded(workflow, loaded)
+        assert dump_state(workflow) == state
+    if name not in _SUBPROCESSES:
+        assert from_parts
+
+
+def test_a_workflow_that_moved_on_is_refused_by_its_dump_parts_too() -> None:
+    workflow = new_workflow("rt_approval")
+    workflow.get_tasks(state=TaskState.READY)[0].data["approver_id"] = 7
+    workflow.do_engine_steps()
+    memo = DumpMemo()
+    state = dump_state(workflow, memo)
+    [request] = [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+    request.run()
+    workflow.do_engine_steps()
+
+    assert not refresh_state(workflow, state, memo)
+
+
+def test_a_task_written_from_its_signature_that_changed_is_refused() -> None:
+    workflow = new_workflow("rt_approval")
+    workflow.get_tasks(state=TaskState.READY)[0].data["approver_id"] = 7
+    workflow.do_engine_steps()
+    memo = DumpMemo()
+    state = dump_state(workflow, memo)
+    assert memo.written is not None
+    signed = [task for task, signature, _json in memo.written.parts if signature is not None]
+    assert signed
+    signed[-1].triggered = not signed[-1].triggered  # a change no count or order shows
+
+    assert not refresh_state(workflow, state, memo)
+
+
+def test_parts_in_another_order_are_refused() -> None:
+    workflow = new_workflow("rt_approval")
+    workflow.get_tasks(state=TaskState.READY)[0].data["approver_id"] = 7
+    workflow.do_engine_steps()
+    memo = DumpMemo()
+    state = dump_state(workflow, memo)
+    workflow.tasks = dict(reversed(list(workflow.tasks.items())))
+
+    assert not refresh_state(workflow, state, memo)
 
 
 # Route maps whose every task carries data from the start: none is written from the memo (still correct).
 _DATA_EVERYWHERE = {"rt_loop", "rt_parallel_loop", "rt_event_gateway", "rt_timers"}
+# Route maps with subprocesses: written and read back the plain way (no memo, no parts) while they run.
+_SUBPROCESSES = {"rt_constructs", "rt_errors", "rt_messages"}
