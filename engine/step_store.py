@@ -11,7 +11,7 @@ transaction), with SQLAlchemy's bind and result processors but without its per-e
 costs several times what SQLite itself spends on a statement. The task and instance the completion reads
 come back as *detached* ORM objects holding every column: a commit never expires them, so they stay
 readable after the step, and they are never flushed (the step writes their columns itself and tells them
-the written values with ``set_committed_value``).
+the written values, ``keep_loaded``).
 
 On PostgreSQL (psycopg 3) round trips are cut with pipeline mode: the read travels with psycopg's ``BEGIN``,
 the two UPDATEs travel together (``write_step_rows``), and so do the event INSERT and the COMMIT
@@ -450,9 +450,3 @@ def keep_loaded(obj: Any, values: dict[str, Any]) -> None:
         return
     for key, value in values.items():
         set_committed_value(obj, key, value)
-
-
-def snapshot(obj: Any) -> dict[str, Any]:
-    """Every loaded column value of an ORM object (to keep it loaded across a commit)."""
-    loaded = obj.__dict__
-    return {attr.key: loaded[attr.key] for attr in inspect(obj).mapper.column_attrs if attr.key in loaded}
