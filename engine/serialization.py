@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -26,7 +27,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
-from engine.task_ids import remember_task_ids
+from engine.task_ids import TaskId, remember_task_ids
 
 STATE_FORMAT = "routemap-1"
 
@@ -56,8 +57,6 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
 
 
 def _uuid(value: str) -> Any:
-    from uuid import UUID
-
     return UUID(value)
 
 
@@ -68,6 +67,9 @@ def _build_serializer() -> BpmnWorkflowSerializer:
 
 
 SERIALIZER = _build_serializer()
+# A kept workflow's ids are TaskIds (engine.task_ids); should one ever land in task data, it is written as
+# the UUID it is (and read back as a plain UUID).
+SERIALIZER.registry.register(TaskId, lambda v: {"value": str(v)}, lambda v: UUID(v["value"]), typename="UUID")
 
 
 class DumpMemo:

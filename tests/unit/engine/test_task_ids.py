@@ -7,9 +7,10 @@ import copy
 import pickle
 from uuid import UUID, uuid4
 
+from SpiffWorkflow.util.task import TaskState
 from workflow_runs import stepped
 
-from engine.serialization import dump_state
+from engine.serialization import dump_state, load_state
 from engine.task_ids import TaskId, remember_task_ids, task_id
 
 
@@ -35,3 +36,14 @@ def test_remembered_ids_change_nothing_a_workflow_writes() -> None:
                 assert type(task.id) is TaskId and owner.tasks[task.id] is task
                 assert all(type(child) is TaskId for child in task._children)
         assert dump_state(workflow) == state
+
+
+def test_a_task_id_in_task_data_is_written_and_read_as_a_uuid() -> None:
+    workflow = next(iter(stepped("rt_approval")))
+    [ready] = [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+    plain = uuid4()
+    ready.data["ref"] = task_id(plain)
+    state = dump_state(workflow)
+    loaded = load_state(state, workflow.spec, workflow.subprocess_specs, workflow.script_engine)
+    [again] = [t for t in loaded.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+    assert type(again.data["ref"]) is UUID and again.data["ref"] == plain
