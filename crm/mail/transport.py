@@ -5,7 +5,7 @@ replace (fakes or loopback servers). The CRM never picks a concrete connector it
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from connectors.mail.interfaces import IncomingMailbox, OutgoingMailer, ServerSettings
 from crm.mail.models import MailAccount
@@ -24,15 +24,22 @@ def install_transport(mailbox_factory: MailboxFactory, mailer_factory: MailerFac
 
 
 @contextmanager
-def use_transport(mailbox_factory: MailboxFactory, mailer_factory: MailerFactory) -> Iterator[None]:
-    """Install factories for the duration of a ``with`` block (tests), then put the old ones back."""
+def _swapped(**factories: Callable[[ServerSettings], object]) -> Iterator[None]:
+    """Use ``factories`` (``mailbox`` / ``mailer``) inside a ``with`` block, then put the old ones back."""
     saved = dict(_factories)
-    install_transport(mailbox_factory, mailer_factory)
+    _factories.update(factories)
     try:
         yield
     finally:
         _factories.clear()
         _factories.update(saved)
+
+
+def use_transport(
+    mailbox_factory: MailboxFactory, mailer_factory: MailerFactory
+) -> AbstractContextManager[None]:
+    """Install factories for the duration of a ``with`` block (tests), then put the old ones back."""
+    return _swapped(mailbox=mailbox_factory, mailer=mailer_factory)
 
 
 def imap_settings(account: MailAccount) -> ServerSettings:
@@ -75,13 +82,6 @@ def mailer_for(account: MailAccount) -> OutgoingMailer:
     return factory(smtp_settings(account))  # type: ignore[return-value]
 
 
-@contextmanager
-def use_mailbox(mailbox_factory: MailboxFactory) -> Iterator[None]:
+def use_mailbox(mailbox_factory: MailboxFactory) -> AbstractContextManager[None]:
     """Read mail through ``mailbox_factory`` for a ``with`` block (the demo loader, tests); sending unchanged."""
-    saved = dict(_factories)
-    _factories["mailbox"] = mailbox_factory
-    try:
-        yield
-    finally:
-        _factories.clear()
-        _factories.update(saved)
+    return _swapped(mailbox=mailbox_factory)

@@ -4,6 +4,7 @@ reply all / forward, and "show all letters of the sender" (SPEC #41)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -107,28 +108,29 @@ def letter_action(letter_id: int, action: str) -> Any:
 @role_required("employee", "manager")
 def take(letter_id: int) -> Any:
     """Take a letter waiting in one of my groups: I become its Responsible."""
-    try:
-        letter_service.take_letter(current_user, letter_id)
-    except (AccessDenied, NotFound) as exc:
-        abort_for(exc)
-    except ValidationFailed as exc:
-        return _pane(_letter_or_abort(letter_id), status=409, message="; ".join(exc.field_errors.values()))
-    return _pane(_letter_or_abort(letter_id), message=_("You are now responsible for this letter."))
+    return _responsibility_change(
+        letter_service.take_letter, letter_id, _("You are now responsible for this letter.")
+    )
 
 
 @bp.route("/letters/<int:letter_id>/reject", methods=["POST"])
 @role_required("employee", "manager")
 def reject(letter_id: int) -> Any:
     """Reject a letter assigned to a group; by SPEC #41 the rejecting user becomes its Responsible."""
+    return _responsibility_change(
+        letter_service.reject_letter, letter_id, _("Letter rejected: you are recorded as its Responsible.")
+    )
+
+
+def _responsibility_change(change: Callable[[Any, int], Any], letter_id: int, done: str) -> Any:
+    """Run ``change`` (take or reject) and answer with the reading pane: its message, or why not (409)."""
     try:
-        letter_service.reject_letter(current_user, letter_id)
+        change(current_user, letter_id)
     except (AccessDenied, NotFound) as exc:
         abort_for(exc)
     except ValidationFailed as exc:
         return _pane(_letter_or_abort(letter_id), status=409, message="; ".join(exc.field_errors.values()))
-    return _pane(
-        _letter_or_abort(letter_id), message=_("Letter rejected: you are recorded as its Responsible.")
-    )
+    return _pane(_letter_or_abort(letter_id), message=done)
 
 
 @bp.route("/attachments/<int:attachment_id>")
