@@ -245,7 +245,7 @@ def letter_page(
     limit = max(1, min(limit, MAX_PAGE))
     folder = usable_folder(user, filters.folder_id) if filters.folder_id is not None else None
     conditions = _letter_conditions(user, filters, folder, timezone)
-    total = int(db.session.scalar(select(func.count()).select_from(MailMessage).where(*conditions)) or 0)
+    total = _count(conditions)
     newest_first = filters.sort == "newest"
     if after:
         at, ident = decode_cursor(after)
@@ -679,4 +679,9 @@ def shared_signatures() -> list[MailSignature]:
 def waiting_lead_letters(user: User, scenario: str) -> int:
     """Lead letters of ``scenario`` (SPEC #35) still with a group, not a person, in the accounts ``user``
     uses: what the My sales / Support workplaces point to (take or reject them in the mail page)."""
-    return letter_page(user, LetterFilters(lead_scenario=scenario, responsible="group"), limit=1).total
+    filters = LetterFilters(lead_scenario=scenario, responsible="group")
+    return _count(_letter_conditions(user, filters, None, "UTC"))
+
+
+def _count(conditions: Sequence[ColumnElement[bool]]) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(MailMessage).where(*conditions)) or 0)
