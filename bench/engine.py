@@ -5,7 +5,8 @@
 
 Prints: (a) the raw SpiffWorkflow cycle (deserialize -> complete -> engine steps -> serialize) for a
 10-user-task map, (b) the same completion through the engine with a durable commit, (c) their ratio (also
-"cold": with the engine's per-process workflow cache emptied before every completion),
+"cold": with the engine's per-process workflow cache emptied before every completion); (a) and (b) are
+measured in turns, one workflow of each at a time, and compared by their medians,
 (d) completions/s on SQLite and PostgreSQL with 1 and 2 worker processes, (e) the cost of a completion after
 10 vs 500 completed steps, (f) one scheduler tick with 1,000 vs 100,000 waiting timers (10 due each time).
 """
@@ -99,42 +100,46 @@ def drop_pg_database(url: str) -> None:
     admin.dispose()
 
 
-# --- (a) raw SpiffWorkflow cycle --------------------------------------------------------------------------------
+# --- (a)-(c) raw cycle against durable completion, interleaved ------------------------------------------------
 
 
-def raw_cycle_ms(rounds: int) -> tuple[float, float]:
-    """(p50, mean) ms of deserialize -> complete one user task -> engine steps -> serialize, in memory."""
-    from SpiffWorkflow.bpmn import BpmnWorkflow
-    from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
-    from SpiffWorkflow.util.task import TaskState
+class RawCycle:
+    """(a): deserialize -> complete one user task -> engine steps -> serialize, in memory, with the engine's
+    own spec-less state format (``engine.serialization``) and no database."""
 
-    from engine.serialization import dump_state, load_state
+    def __init__(self) -> None:
+        from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
-    parser = SpiffBpmnParser()
-    parser.add_bpmn_str(ten_task_bpmn().encode())
-    spec, subs = parser.get_spec("bench_ten"), parser.get_subprocess_specs("bench_ten")
-    samples = []
-    for _ in range(rounds):
-        workflow = BpmnWorkflow(spec, subs)
+        parser = SpiffBpmnParser()
+        parser.add_bpmn_str(ten_task_bpmn().encode())
+        self.spec = parser.get_spec("bench_ten")
+        self.subs = parser.get_subprocess_specs("bench_ten")
+
+    def samples(self) -> list[float]:
+        """Seconds per completion of one workflow's 10 user tasks."""
+        from SpiffWorkflow.bpmn import BpmnWorkflow
+        from SpiffWorkflow.util.task import TaskState
+
+        from engine.serialization import dump_state, load_state
+
+        workflow = BpmnWorkflow(self.spec, self.subs)
         workflow.do_engine_steps()
         state = dump_state(workflow)
-        for _step in range(10):
+        out = []
+        for step in range(10):
             started = time.perf_counter()
-            workflow = load_state(state, spec, subs, workflow.script_engine)
+            workflow = load_state(state, self.spec, self.subs, workflow.script_engine)
             [task] = workflow.get_tasks(state=TaskState.READY)
-            task.data["value"] = 1
+            task.data["value"] = step
             task.run()
             workflow.do_engine_steps()
             state = dump_state(workflow)
-            samples.append(time.perf_counter() - started)
-    return p50_mean_ms(samples)
+            out.append(time.perf_counter() - started)
+        return out
 
 
 def p50_mean_ms(samples: list[float]) -> tuple[float, float]:
     return statistics.median(samples) * 1000, statistics.mean(samples) * 1000
-
-
-# --- (b) durable completion ------------------------------------------------------------------------------------
 
 
 def deploy_ten() -> int:
@@ -157,8 +162,8 @@ def complete_instance(instance_id: int) -> int:
         done += 1
 
 
-def durable_completion_ms(app: Any, instances: int, *, cold: bool = False) -> tuple[float, float]:
-    """(p50, mean) ms of one ``complete_task`` call (read, step, durable commit) on the 10-user-task map.
+def durable_samples(definition_id: int, *, cold: bool = False) -> list[float]:
+    """(b): seconds per ``complete_task`` call (read, step, durable commit) for one new instance's 10 tasks.
 
     The product keeps a committed step's workflow for the instance's next step (``engine.workflow_cache``),
     and consecutive completions here reuse it. ``cold`` empties that cache before every call (outside the
@@ -169,19 +174,37 @@ def durable_completion_ms(app: Any, instances: int, *, cold: bool = False) -> tu
     from engine.task_queries import tasks_for_instance
     from engine.workflow_cache import clear_workflow_cache
 
-    samples = []
+    instance = start_instance(definition_id=definition_id)
+    out = []
+    for step in range(10):
+        [task] = tasks_for_instance(instance.id, open_only=True)
+        if cold:
+            clear_workflow_cache()
+        started = time.perf_counter()
+        complete_task(task.id, 1, {"value": step})
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def overhead(app: Any, rounds: int, *, cold: bool) -> dict[str, list[float]]:
+    """Samples of (a), (b) and, with ``cold``, (b) with the workflow cache emptied, taken in turns.
+
+    Each round runs one workflow of each kind, in an order that rotates from round to round, so that a
+    slow or fast spell of a shared machine falls on all of them alike instead of on one whole series.
+    """
+    raw = RawCycle()
+    kinds = ["raw", "warm", "cold"] if cold else ["raw", "warm"]
+    found: dict[str, list[float]] = {kind: [] for kind in kinds}
     with app.app_context():
         definition_id = deploy_ten()
-        for _ in range(instances):
-            instance = start_instance(definition_id=definition_id)
-            for step in range(10):
-                [task] = tasks_for_instance(instance.id, open_only=True)
-                if cold:
-                    clear_workflow_cache()
-                started = time.perf_counter()
-                complete_task(task.id, 1, {"value": step})
-                samples.append(time.perf_counter() - started)
-    return p50_mean_ms(samples)
+        for round_no in range(rounds):
+            shift = round_no % len(kinds)
+            for kind in kinds[shift:] + kinds[:shift]:
+                if kind == "raw":
+                    found[kind] += raw.samples()
+                else:
+                    found[kind] += durable_samples(definition_id, cold=kind == "cold")
+    return found
 
 
 # --- (d) throughput with worker processes ----------------------------------------------------------------------
@@ -312,27 +335,30 @@ def tick_ms(app: Any, waiting: int) -> float:
 def run(quick: bool) -> dict[str, Any]:
     results: dict[str, Any] = {"loadavg_start": _loadavg()}
     with tempfile.TemporaryDirectory() as tmp:
-        results["raw_cycle_ms"], results["raw_cycle_ms_mean"] = raw_cycle_ms(10 if quick else 30)
-        _progress(results)
         sqlite_app = make_app(f"sqlite:///{tmp}/bench.db")
         from engine.workflow_cache import workflow_cache_stats
 
         before = workflow_cache_stats()
-        p50, mean = durable_completion_ms(sqlite_app, 10 if quick else 30)
+        found = overhead(sqlite_app, 20 if quick else 60, cold=True)
         after = workflow_cache_stats()
+        results["raw_cycle_ms"], results["raw_cycle_ms_mean"] = p50_mean_ms(found["raw"])
+        _progress(results)
+        p50, mean = p50_mean_ms(found["warm"])
         results["durable_completion_ms_sqlite"], results["durable_completion_ms_sqlite_mean"] = p50, mean
         _progress(results)
-        # How many of those completions reused the previous step's workflow (engine.workflow_cache).
+        # How many completions reused the previous step's workflow (engine.workflow_cache): every warm one
+        # (starting an instance keeps its workflow too), none of the cold ones.
         hits, misses = after["hits"] - before["hits"], after["misses"] - before["misses"]
         results["workflow_cache_hits_sqlite"] = f"{hits}/{hits + misses}"
         _progress(results)
         # (c) compares medians (p50): on a shared machine the means carry scheduler noise.
         results["overhead_ratio"] = results["durable_completion_ms_sqlite"] / results["raw_cycle_ms"]
         _progress(results)
-        p50, _mean = durable_completion_ms(sqlite_app, 10 if quick else 30, cold=True)
-        results["durable_completion_ms_sqlite_cold"] = p50
+        results["durable_completion_ms_sqlite_cold"] = p50_mean_ms(found["cold"])[0]
         _progress(results)
-        results["overhead_ratio_cold"] = p50 / results["raw_cycle_ms"]
+        results["overhead_ratio_cold"] = (
+            results["durable_completion_ms_sqlite_cold"] / results["raw_cycle_ms"]
+        )
         _progress(results)
         results["completions_per_s_sqlite"] = throughput(f"sqlite:///{tmp}/bench.db", 1, 20 if quick else 100)
         _progress(results)
@@ -352,10 +378,12 @@ def run(quick: bool) -> dict[str, Any]:
         if pg_url:
             try:
                 pg_app = make_app(pg_url)
-                p50, mean = durable_completion_ms(pg_app, 10 if quick else 30)
+                found = overhead(pg_app, 10 if quick else 30, cold=False)
+                p50, mean = p50_mean_ms(found["warm"])
                 results["durable_completion_ms_pg"], results["durable_completion_ms_pg_mean"] = p50, mean
                 _progress(results)
-                results["overhead_ratio_pg"] = p50 / results["raw_cycle_ms"]
+                # Against the raw cycle measured in the same turns.
+                results["overhead_ratio_pg"] = p50 / p50_mean_ms(found["raw"])[0]
                 _progress(results)
                 results["completions_per_s_pg_1proc"] = throughput(pg_url, 1, 30 if quick else 100)
                 _progress(results)

@@ -66,10 +66,10 @@ EVENT_KINDS = (
 class ProcessEvent(Base):
     __tablename__ = "process_events"
     __table_args__ = (
+        # What reads events: the Feed (by business key) and an instance's history. The analytics roll
+        # events up in id order. Each index here is written by every step (docs/performance.md).
         Index("ix_process_events_business_key_id", "business_key", "id"),
         Index("ix_process_events_instance_id_id", "instance_id", "id"),
-        Index("ix_process_events_definition_kind_at", "definition_id", "kind", "at"),
-        Index("ix_process_events_at", "at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

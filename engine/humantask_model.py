@@ -17,15 +17,17 @@ CANCELLED = "cancelled"
 class HumanTask(Base):
     __tablename__ = "human_tasks"
     __table_args__ = (
+        # Also the index of instance_id (its leading column): a task's instance, the FK check.
         UniqueConstraint("instance_id", "spiff_task_id", name="uq_human_tasks_instance_spiff_task"),
+        # The worklists: open tasks by assignee or by lane. A process filter narrows these rows, so there is
+        # no (definition_id, status) index: every index is written on each completion (docs/performance.md).
         Index("ix_human_tasks_status_assignee", "status", "assignee_id", "priority", "due_at"),
         Index("ix_human_tasks_status_lane", "status", "lane", "priority", "due_at"),
         Index("ix_human_tasks_business_key", "business_key"),
-        Index("ix_human_tasks_definition_status", "definition_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    instance_id: Mapped[int] = mapped_column(Integer, ForeignKey("process_instances.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(Integer, ForeignKey("process_instances.id"))
     definition_id: Mapped[int] = mapped_column(Integer, ForeignKey("process_definitions.id"))
     business_key: Mapped[str | None] = mapped_column(String(100))
     spiff_task_id: Mapped[str] = mapped_column(String(36))
