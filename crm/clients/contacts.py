@@ -102,6 +102,15 @@ def contacts_with_birthday(actor: User, month: int, day: int) -> list[ContactPer
 
 def update_contact(actor: User | None, contact_id: int, changes: Mapping[str, Any]) -> ContactPerson:
     """Change a contact person (fields, ``phones``/``emails`` lists, ``portrait`` values) and commit."""
+    contact = update_contact_in_session(actor, contact_id, changes)
+    db.session.commit()
+    return contact
+
+
+def update_contact_in_session(
+    actor: User | None, contact_id: int, changes: Mapping[str, Any]
+) -> ContactPerson:
+    """``update_contact`` without the commit."""
     contact = db.session.get(ContactPerson, contact_id)
     if contact is None:
         raise NotFound(f"contact person {contact_id} not found")
@@ -128,7 +137,7 @@ def update_contact(actor: User | None, contact_id: int, changes: Mapping[str, An
                 record_change("contact", contact.id, user_id, field=f"portrait.{code}",
                               old=(contact.portrait or {}).get(code), new=cleaned.get(code))  # fmt: skip
         contact.portrait = cleaned
-    db.session.commit()
+    db.session.flush()
     return contact
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from crm.access import can_view_client, ensure_can_edit_client
 from crm.accounts.models import ADMINISTRATOR, EMPLOYEE, MANAGER, Role, User
-from crm.clients.contacts import clean_contact_fields, get_contact, update_contact
+from crm.clients.contacts import clean_contact_fields, get_contact, update_contact_in_session
 from crm.clients.duplicates import find_duplicate_clients
-from crm.clients.leads import clean_lead_fields, get_lead, update_lead
+from crm.clients.leads import clean_lead_fields, get_lead, update_lead_in_session
 from crm.clients.models import LEAD_CONVERTED, BusinessRegion, Client, ContactPerson, Lead, Segment
 from crm.clients.portrait import clean_portrait, portrait_attributes_for
 from crm.clients.services import (
@@ -21,9 +21,10 @@ from crm.clients.services import (
     clean_channels,
     clean_client_fields,
     get_client,
-    update_client,
+    update_client_in_session,
     validate_all,
 )
+from crm.edit_conflicts import save_unless_overwriting
 from crm.errors import AccessDenied, CrmError, DuplicateFound, NotFound, ValidationFailed
 from crm.history import ChangeLogEntry
 from engine.db import db
@@ -51,13 +52,20 @@ def client_for_editing(actor: User, client_id: int) -> Client:
 
 
 def save_client(
-    actor: User, client_id: int, changes: Mapping[str, Any], *, allow_duplicate: bool = False
+    actor: User,
+    client_id: int,
+    changes: Mapping[str, Any],
+    *,
+    allow_duplicate: bool = False,
+    seen_mark: int | None = None,
 ) -> Client:
     """Validate every field of ``changes`` first (one ``ValidationFailed`` naming all bad fields), then apply
     them with ``update_client`` in one commit; on any error nothing of the change stays in the session.
 
     Unless ``allow_duplicate``, raises ``DuplicateFound`` with the cards the *changed* data newly looks like
     (same INN, phone, e-mail or a similar name) — look-alikes the card already had are not repeated.
+    ``seen_mark`` (the card's ``history_mark`` when the form was opened): raises ``EditConflict`` instead of
+    overwriting a field changed since then.
     """
     client = client_for_editing(actor, client_id)
     kind = changes.get("kind") or client.kind
@@ -79,7 +87,13 @@ def save_client(
         )
         if not allow_duplicate:
             _refuse_new_duplicates(client, changes)
-        return update_client(actor, client.id, changes)
+        return save_unless_overwriting(
+            "client",
+            client.id,
+            seen_mark,
+            Client,
+            lambda: update_client_in_session(actor, client.id, changes),
+        )
     except CrmError:
         db.session.rollback()
         raise
@@ -123,9 +137,11 @@ def contact_for_editing(actor: User, contact_id: int) -> ContactPerson:
     return contact
 
 
-def save_contact(actor: User, contact_id: int, changes: Mapping[str, Any]) -> ContactPerson:
+def save_contact(
+    actor: User, contact_id: int, changes: Mapping[str, Any], *, seen_mark: int | None = None
+) -> ContactPerson:
     """Validate all of ``changes`` (fields, phones/e-mails, portrait) first, then ``update_contact`` in one
-    commit; on any error nothing of the change stays in the session."""
+    commit; on any error nothing of the change stays in the session. ``seen_mark``: as for ``save_client``."""
     contact = contact_for_editing(actor, contact_id)
     portrait = {**(contact.portrait or {}), **dict(changes.get("portrait") or {})}
     try:
@@ -136,15 +152,18 @@ def save_contact(actor: User, contact_id: int, changes: Mapping[str, Any]) -> Co
             ),
             lambda: clean_portrait("contact", {k: v for k, v in portrait.items() if v is not None}),
         )
-        return update_contact(actor, contact.id, changes)
+        return save_unless_overwriting(
+            "contact", contact.id, seen_mark, ContactPerson,
+            lambda: update_contact_in_session(actor, contact.id, changes),
+        )  # fmt: skip
     except CrmError:
         db.session.rollback()
         raise
 
 
-def save_lead(actor: User, lead_id: int, changes: Mapping[str, Any]) -> Lead:
+def save_lead(actor: User, lead_id: int, changes: Mapping[str, Any], *, seen_mark: int | None = None) -> Lead:
     """Validate all of ``changes`` and the new responsible user first, then ``update_lead`` in one commit;
-    on any error nothing of the change stays in the session."""
+    on any error nothing of the change stays in the session. ``seen_mark``: as for ``save_client``."""
     lead = get_lead(actor, lead_id)
     if lead.status == LEAD_CONVERTED:
         raise ValidationFailed({"status": "a converted potential client is kept as it was"})
@@ -153,7 +172,9 @@ def save_lead(actor: User, lead_id: int, changes: Mapping[str, Any]) -> Lead:
             lambda: clean_lead_fields(changes, partial=True),
             lambda: _check_new_responsible(actor, lead, changes),
         )
-        return update_lead(actor, lead.id, changes)
+        return save_unless_overwriting(
+            "lead", lead.id, seen_mark, Lead, lambda: update_lead_in_session(actor, lead.id, changes)
+        )
     except CrmError:
         db.session.rollback()
         raise
@@ -210,15 +231,25 @@ def history_page(
         .limit(limit)
     )
     entries = list(db.session.execute(stmt).tuples())
-    readable = _reference_names([e for e, _name in entries])
-    rows = [
+    return _readable([e for e, _name in entries], {e.user_id: name for e, name in entries if name}), int(
+        total
+    )
+
+
+def history_rows(entries: list[ChangeLogEntry]) -> list[HistoryRow]:
+    """Change-history entries as people read them: who by name, ids of reference fields as names."""
+    return _readable(entries, user_names({e.user_id for e in entries}))
+
+
+def _readable(entries: list[ChangeLogEntry], names: Mapping[Any, str]) -> list[HistoryRow]:
+    readable = _reference_names(entries)
+    return [
         HistoryRow(
-            e.at, name, e.action, e.field,
+            e.at, names.get(e.user_id) if e.user_id is not None else None, e.action, e.field,
             readable.get((e.field, e.old_value), e.old_value), readable.get((e.field, e.new_value), e.new_value),
         )
-        for e, name in entries
+        for e in entries
     ]  # fmt: skip
-    return rows, int(total)
 
 
 def _reference_names(entries: list[ChangeLogEntry]) -> dict[tuple[str, str | None], str]:

@@ -85,6 +85,13 @@ def list_leads(
 
 def update_lead(actor: User | None, lead_id: int, changes: Mapping[str, Any]) -> Lead:
     """Change a potential client and commit; changes go to the change history."""
+    lead = update_lead_in_session(actor, lead_id, changes)
+    db.session.commit()
+    return lead
+
+
+def update_lead_in_session(actor: User | None, lead_id: int, changes: Mapping[str, Any]) -> Lead:
+    """``update_lead`` without the commit."""
     lead = db.session.get(Lead, lead_id)
     if lead is None:
         raise NotFound(f"potential client {lead_id} not found")
@@ -102,7 +109,7 @@ def update_lead(actor: User | None, lead_id: int, changes: Mapping[str, Any]) ->
         record_change("lead", lead.id, user_id, field="responsible_id", old=lead.responsible_id, new=new_id)
         lead.responsible_id = new_id
         lead.department_id = responsible.department_id if responsible else None
-    db.session.commit()
+    db.session.flush()
     return lead
 
 

@@ -165,4 +165,8 @@ RU = {
     "The potential client is converted; its history moved to this card.": "Потенциальный клиент преобразован; его история перенесена в эту карточку.",
     # Service messages shown next to fields
     "you may not make this user responsible": "вы не можете назначить этого пользователя ответственным",
+    # Two people editing one card (crm.edit_conflicts)
+    "The card was changed after you opened this form": "Карточку изменили после того, как вы открыли эту форму",
+    "Nothing is saved yet. Your values are still in the form; saving it again replaces these changes with them.": "Пока ничего не сохранено. Ваши значения остались в форме; если сохранить её ещё раз, они заменят эти изменения.",
+    "Changed to “%(value)s” by %(who)s after you opened the form.": "Изменено на «%(value)s» (%(who)s) после того, как вы открыли форму.",
 }

@@ -18,6 +18,7 @@ from crm.clients.editing import (
     contact_for_editing,
     editable_client_ids,
     history_page,
+    history_rows,
     region_choices,
     save_client,
     save_contact,
@@ -25,6 +26,7 @@ from crm.clients.editing import (
 )
 from crm.clients.portrait import portrait_attributes_for
 from crm.clients.services import get_client
+from crm.edit_conflicts import EditConflict, history_mark
 from crm.errors import DuplicateFound, ValidationFailed
 from crm.statuses.models import WORK_STATUSES
 from crm.statuses.services import explain_status, set_client_flags
@@ -38,7 +40,9 @@ from webui.views.client_edit_forms import (
     FlagsForm,
     portrait_values,
     repeated_values,
+    seen_mark,
     select_choices,
+    show_edit_conflict,
     show_field_errors,
 )
 from webui.views.feed import crm_errors_as_http
@@ -68,6 +72,7 @@ def edit_client(client_id: int) -> Any:
         form.region_id.data = client.region_id or 0
         form.segment_id.data = client.segment_id or 0
         form.responsible_id.data = client.responsible_id or 0
+        form.seen_mark.data = str(history_mark("client", client.id))
     names = user_names({client.responsible_id})
     current = (
         (client.responsible_id, names[client.responsible_id]) if client.responsible_id in names else None
@@ -82,6 +87,7 @@ def edit_client(client_id: int) -> Any:
     extra_errors: dict[str, list[str]] = {}
     duplicates: list[Any] = []
     mergeable: set[int] = set()
+    conflict: list[Any] = []
     if request.method == "POST":
         phones, emails = repeated_values("phones"), repeated_values("emails")
         portrait = portrait_values(attributes)
@@ -92,7 +98,13 @@ def edit_client(client_id: int) -> Any:
             segment_id=form.segment_id.data or None, responsible_id=form.responsible_id.data or None,
         )  # fmt: skip
         try:
-            save_client(current_user, client.id, changes, allow_duplicate=bool(form.allow_duplicate.data))
+            save_client(
+                current_user, client.id, changes, allow_duplicate=bool(form.allow_duplicate.data),
+                seen_mark=seen_mark(form),
+            )  # fmt: skip
+        except EditConflict as exc:
+            conflict = history_rows(exc.entries)
+            show_edit_conflict(form, exc, conflict, extra_errors)
         except DuplicateFound as exc:
             duplicates = exc.candidates
             mergeable = editable_client_ids(current_user, [c.id for c in duplicates])
@@ -101,11 +113,12 @@ def edit_client(client_id: int) -> Any:
         else:
             flash(_("The client card is saved."), "success")
             return redirect(url_for("clients.card", client_id=client.id), 303)
-    status = 422 if form.errors or extra_errors or duplicates else 200
+    status = 409 if conflict else 422 if form.errors or extra_errors or duplicates else 200
     return render_template(
         "client_edit/edit.html", client=client, form=form, phones=phones, emails=emails,
         attributes=attributes, portrait=portrait, extra_errors=extra_errors, duplicates=duplicates,
-        mergeable=mergeable, flags_form=_flags_form(client.id), WORK_STATUSES=WORK_STATUSES,
+        mergeable=mergeable, flags_form=_flags_form(client.id), WORK_STATUSES=WORK_STATUSES, conflict=conflict,
+        FIELD_LABELS=HISTORY_FIELD_LABELS,
     ), status  # fmt: skip
 
 
@@ -178,25 +191,36 @@ def edit_contact(contact_id: int) -> Any:
     form = ContactForm(obj=contact if request.method == "GET" else None)
     if request.method == "GET":
         form.birthday.data = contact.birthday.isoformat() if contact.birthday else ""
+        form.seen_mark.data = str(history_mark("contact", contact.id))
     attributes = portrait_attributes_for("contact")
     phones, emails = contact.phones, contact.emails
     portrait: dict[str, Any] = dict(contact.portrait or {})
     extra_errors: dict[str, list[str]] = {}
+    conflict: list[Any] = []
     if request.method == "POST":
         phones, emails = repeated_values("phones"), repeated_values("emails")
         portrait = portrait_values(attributes)
     if form.validate_on_submit():
         try:
-            save_contact(current_user, contact.id, _contact_data(form, phones, emails, portrait))
+            save_contact(
+                current_user,
+                contact.id,
+                _contact_data(form, phones, emails, portrait),
+                seen_mark=seen_mark(form),
+            )
+        except EditConflict as exc:
+            conflict = history_rows(exc.entries)
+            show_edit_conflict(form, exc, conflict, extra_errors)
         except ValidationFailed as exc:
             show_field_errors(form, exc.field_errors, extra_errors)
         else:
             flash(_("The contact person is saved."), "success")
             return redirect(url_for("clients.card", client_id=contact.client_id), 303)
-    status = 422 if form.errors or extra_errors else 200
+    status = 409 if conflict else 422 if form.errors or extra_errors else 200
     return render_template(
         "client_edit/contact.html", client=contact.client, contact=contact, form=form, phones=phones,
         emails=emails, attributes=attributes, portrait=portrait, extra_errors=extra_errors, duplicates=[],
+        conflict=conflict, FIELD_LABELS=HISTORY_FIELD_LABELS,
     ), status  # fmt: skip
 
 

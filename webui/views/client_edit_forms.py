@@ -14,7 +14,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from crm.clients.editing import HistoryRow
 from crm.clients.models import RELATION_TYPES
+from crm.edit_conflicts import EditConflict
 
 RELATION_LABELS: dict[str, Any] = {
     "parent": _l("parent company"),
@@ -57,6 +59,8 @@ class ClientEditForm(FlaskForm):
     responsible_id = SelectField(_l("Responsible"), coerce=int, validators=[Optional()])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10_000)])
     allow_duplicate = BooleanField(_l("Save anyway"))
+    # Where the card's change history stood when the form was opened (crm.edit_conflicts).
+    seen_mark = HiddenField()
 
 
 class FlagsForm(FlaskForm):
@@ -73,6 +77,7 @@ class ContactForm(FlaskForm):
     is_active = BooleanField(_l("Works with us"), default=True)
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=10_000)])
     allow_duplicate = BooleanField(_l("Create anyway"))
+    seen_mark = HiddenField()  # as in ClientEditForm (editing only)
 
 
 class RelationForm(FlaskForm):
@@ -97,6 +102,7 @@ class LeadForm(FlaskForm):
     responsible_id = SelectField(_l("Responsible"), coerce=int, validators=[Optional()])
     status = SelectField(_l("Status"), choices=[("open", _l("open")), ("rejected", _l("rejected"))])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=10_000)])
+    seen_mark = HiddenField()  # as in ClientEditForm
 
 
 class ConvertForm(FlaskForm):
@@ -130,11 +136,34 @@ def show_field_errors(form: FlaskForm, errors: Mapping[str, str], extra: dict[st
     """Put service errors next to their WTForms fields; the rest (phones, portrait.<code>, ...) go to
     ``extra`` keyed by field name, for the template's hand-rendered inputs."""
     for name, message in errors.items():
-        target = getattr(form, name, None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = [*list(target.errors), _(message)]
-        else:
-            extra.setdefault(name, []).append(_(message))
+        _place(form, name, _(message), extra)
+
+
+def _place(form: FlaskForm, name: str, text: str, extra: dict[str, list[str]]) -> None:
+    target = getattr(form, name, None)
+    if target is not None and hasattr(target, "errors") and name != "seen_mark":
+        target.errors = [*list(target.errors), text]
+    else:
+        extra.setdefault(name, []).append(text)
+
+
+def seen_mark(form: FlaskForm) -> int | None:
+    """The card's history mark the form was opened at (None when the form did not carry one)."""
+    value = str(form.seen_mark.data or "").strip()  # type: ignore[attr-defined]
+    return int(value) if value.isdigit() else None
+
+
+def show_edit_conflict(
+    form: FlaskForm, conflict: EditConflict, rows: list[HistoryRow], extra: dict[str, list[str]]
+) -> None:
+    """Say next to each field what was changed after the form was opened, and take the history mark the
+    conflict gives: the values typed stay in the form, and saving it again replaces those changes."""
+    form.seen_mark.data = str(conflict.mark)  # type: ignore[attr-defined]
+    for row in rows:
+        who = row.user_name or _("route map (system)")
+        value = row.new_value if row.new_value not in (None, "") else "—"
+        text = _("Changed to “%(value)s” by %(who)s after you opened the form.", value=value, who=who)
+        _place(form, row.field, text, extra)
 
 
 def select_choices(

@@ -9,10 +9,18 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from crm.clients.editing import assignable_responsibles, history_page, region_choices, save_lead, user_names
+from crm.clients.editing import (
+    assignable_responsibles,
+    history_page,
+    history_rows,
+    region_choices,
+    save_lead,
+    user_names,
+)
 from crm.clients.leads import convert_lead, get_lead, list_leads
 from crm.clients.models import LEAD_CONVERTED, LEAD_STATUSES
 from crm.clients.previews import conversion_preview
+from crm.edit_conflicts import EditConflict, history_mark
 from crm.errors import DuplicateFound, ValidationFailed
 from crm.workplaces.pickers import pickable_label
 from webui.authz import role_required
@@ -21,7 +29,9 @@ from webui.views.client_edit_forms import (
     HISTORY_FIELD_LABELS,
     ConvertForm,
     LeadForm,
+    seen_mark,
     select_choices,
+    show_edit_conflict,
     show_field_errors,
 )
 from webui.views.feed import crm_errors_as_http, load_feed
@@ -95,11 +105,13 @@ def edit(lead_id: int) -> Any:
     if request.method == "GET":
         form.region_id.data = lead.region_id or 0
         form.responsible_id.data = lead.responsible_id or 0
+        form.seen_mark.data = str(history_mark("lead", lead.id))
     names = user_names({lead.responsible_id})
     current = (lead.responsible_id, names[lead.responsible_id]) if lead.responsible_id in names else None
     form.responsible_id.choices = select_choices(assignable_responsibles(current_user), current)
     form.region_id.choices = select_choices(region_choices())
     extra_errors: dict[str, list[str]] = {}
+    conflict: list[Any] = []
     if form.validate_on_submit():
         changes = {
             name: getattr(form, name).data or "" for name in ("name", "company_name", "phone", "email", "source",
@@ -107,14 +119,20 @@ def edit(lead_id: int) -> Any:
         }  # fmt: skip
         changes.update(region_id=form.region_id.data or None, responsible_id=form.responsible_id.data or None)
         try:
-            save_lead(current_user, lead.id, changes)
+            save_lead(current_user, lead.id, changes, seen_mark=seen_mark(form))
+        except EditConflict as exc:
+            conflict = history_rows(exc.entries)
+            show_edit_conflict(form, exc, conflict, extra_errors)
         except ValidationFailed as exc:
             show_field_errors(form, exc.field_errors, extra_errors)
         else:
             flash(_("The potential client is saved."), "success")
             return redirect(url_for("leads.card", lead_id=lead.id), 303)
-    status = 422 if form.errors or extra_errors else 200
-    return render_template("leads/edit.html", lead=lead, form=form, extra_errors=extra_errors), status
+    status = 409 if conflict else 422 if form.errors or extra_errors else 200
+    return render_template(
+        "leads/edit.html", lead=lead, form=form, extra_errors=extra_errors, conflict=conflict,
+        FIELD_LABELS=HISTORY_FIELD_LABELS,
+    ), status  # fmt: skip
 
 
 @bp.route("/<int:lead_id>/convert", methods=["GET", "POST"])

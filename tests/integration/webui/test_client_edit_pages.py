@@ -294,3 +294,54 @@ def test_changing_the_kind_drops_portrait_values_the_new_kind_does_not_have(mary
     client = db.session.get(Client, world.own_client.id)
     assert client.kind == "person" and client.portrait == {"hobby": "chess"}
     assert db.session.query(ChangeLogEntry).filter_by(field="portrait.staff", new_value=None).count() == 1
+
+
+def _seen_mark(page: str) -> str:
+    import re
+
+    found = re.search(r'name="seen_mark"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="seen_mark"', page)
+    assert found, "the edit form carries the history mark it was opened at"
+    return found.group(1) or found.group(2)
+
+
+def test_a_stale_form_is_refused_with_the_change_listed_then_saved_knowingly(client, world, any_app):
+    url = f"/clients/{world.own_client.id}/edit"
+    log_in(client, "mary")
+    mark = _seen_mark(client.get(url).get_data(as_text=True))
+    # Meanwhile a colleague (another browser) changes the phone.
+    other = any_app.test_client()
+    log_in(other, "mary")
+    other_mark = _seen_mark(other.get(url).get_data(as_text=True))
+    assert other_mark == mark
+    changed = _form(world, phones=["+7 495 000-00-01"], seen_mark=other_mark)
+    assert other.post(url, data=changed).status_code == 303
+
+    stale = _form(world, name="Romashka Group", seen_mark=mark)  # still shows the old phone
+    resp = client.post(url, data=stale)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 409
+    assert 'data-testid="edit-conflict"' in page and 'data-field="phones"' in page
+    assert 'data-field-error="phones"' in page and "+7 495 000-00-01" in page
+    assert 'value="Romashka Group"' in page  # what was typed stays in the form
+    db.session.expire_all()
+    saved = db.session.get(Client, world.own_client.id)
+    assert saved.name == "Romashka LLC" and saved.phones == ["+7 495 000-00-01"]
+
+    resp = client.post(url, data={**stale, "seen_mark": _seen_mark(page)})
+    assert resp.status_code == 303
+    db.session.expire_all()
+    saved = db.session.get(Client, world.own_client.id)
+    assert saved.name == "Romashka Group" and saved.phones == ["+7 495 123-45-67"]
+
+
+def test_contact_edit_form_refuses_a_stale_save(mary, world):
+    url = f"/contacts/{world.contact.id}/edit"
+    mark = _seen_mark(mary.get(url).get_data(as_text=True))
+    base = {"full_name": "Ivan Petrov", "position": "Buyer", "birthday": "", "comment": "", "is_active": "y",
+            "is_key_person": "y", "phones": ["+7 916 111-22-33"], "seen_mark": mark}  # fmt: skip
+    assert mary.post(url, data={**base, "position": "Head of purchasing"}).status_code == 303
+    resp = mary.post(url, data={**base, "comment": "Prefers calls"})
+    assert resp.status_code == 409 and 'data-field-error="position"' in resp.get_data(as_text=True)
+    db.session.expire_all()
+    saved = db.session.get(ContactPerson, world.contact.id)
+    assert (saved.position, saved.comment) == ("Head of purchasing", "")

@@ -150,3 +150,22 @@ def test_convert_anyway_creates_the_duplicate(mary, world, lead):
     data = {"mode": "new", "kind": "company", "name": "Orlov & Sons", "allow_duplicate": "y"}
     assert mary.post(f"/leads/{lead.id}/convert", data=data).status_code == 303
     assert db.session.query(Client).filter_by(name="Orlov & Sons").count() == 2
+
+
+def test_a_stale_lead_form_is_refused_and_the_change_kept(mary, world, lead):
+    import re
+
+    url = f"/leads/{lead.id}/edit"
+    page = mary.get(url).get_data(as_text=True)
+    mark = re.search(r'name="seen_mark"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="seen_mark"', page)
+    assert mark
+    base = {"name": "Pavel Orlov", "company_name": "Orlov & Sons", "phone": "+7 903 555-44-33", "source": "fair",
+            "email": "pavel@orlov.ru", "region_id": "0", "responsible_id": str(world.manager.id), "status": "open",
+            "seen_mark": mark.group(1) or mark.group(2)}  # fmt: skip
+    assert mary.post(url, data={**base, "status": "rejected"}).status_code == 303
+    resp = mary.post(url, data={**base, "source": "website"})
+    assert resp.status_code == 409
+    assert 'data-testid="edit-conflict"' in resp.get_data(as_text=True)
+    db.session.expire_all()
+    saved = db.session.get(Lead, lead.id)
+    assert (saved.status, saved.source) == ("rejected", "fair")
