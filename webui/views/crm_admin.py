@@ -264,4 +264,9 @@ def stage_move(stage_id: int) -> Response:
 
 
 # The other pages register their routes on ``bp``.
-from webui.views import crm_admin_import, crm_admin_people, crm_admin_statuses  # noqa: E402, F401
+from webui.views import (  # noqa: E402, F401
+    crm_admin_directories,
+    crm_admin_import,
+    crm_admin_people,
+    crm_admin_statuses,
+)
