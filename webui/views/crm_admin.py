@@ -1,7 +1,8 @@
 """Administration → Client base settings: portrait attributes, appeal types, interest stages.
 
-The other pages of the same blueprint (work statuses and quality rules, absences and hand-over, import) live in
-``crm_admin_statuses``, ``crm_admin_people`` and ``crm_admin_import``; they register on ``bp`` when imported
+The other pages of the same blueprint (business regions and segments, work statuses and quality rules, absences
+and hand-over, import) live in ``crm_admin_directories``, ``crm_admin_statuses``, ``crm_admin_people`` and
+``crm_admin_import``; they register on ``bp`` when imported
 at the end of this module. Views read input, call one service and render; service errors (``ValidationFailed``)
 are shown next to their fields and nothing is saved.
 """
