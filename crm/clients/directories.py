@@ -191,7 +191,7 @@ def _list(model: type[Entry], name: str, page: int, per_page: int) -> tuple[list
     return [DirectoryRow(e, usage.get(e.id, Usage())) for e in entries], int(total)
 
 
-def _usage(model: type[Entry], ids: list[int]) -> dict[int, Usage]:
+def _usage(model: type[BusinessRegion | Segment], ids: list[int]) -> dict[int, Usage]:
     """Usage of each of ``ids``: one grouped count per referring column."""
     counts: dict[int, dict[str, int]] = {}
     if ids:

@@ -146,7 +146,8 @@ def _delete(directory: Directory, entry_id: int) -> Response | tuple[str, int]:
         return not_found(str(directory.missing))
     except DirectoryInUse as exc:
         flash(in_use_message(directory, exc.usage), "danger")
-        return redirect(url_for(directory.endpoint, **{directory.id_arg: entry_id}))
+        back: dict[str, Any] = {directory.id_arg: entry_id}
+        return redirect(url_for(directory.endpoint, **back))
     flash(str(directory.deleted), "success")
     return redirect(url_for(directory.endpoint))
 
