@@ -240,6 +240,6 @@ def _delete(entry: BusinessRegion | Segment) -> None:
     db.session.delete(entry)
     try:
         db.session.commit()
-    except IntegrityError:  # a card took the row between the count and the delete (PostgreSQL checks the key)
+    except IntegrityError:  # a card took the row between the count and the delete (the foreign key says so)
         db.session.rollback()
         raise DirectoryInUse(_usage(model, [ident]).get(ident, Usage())) from None

@@ -141,9 +141,7 @@ def test_an_unused_row_is_deleted(people):
 
 
 def test_a_card_that_takes_the_row_during_the_delete_keeps_it(people, monkeypatch):
-    """A delete that raced a new card is refused with the fresh count (PostgreSQL checks the foreign key)."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite here does not enforce foreign keys; only the count guards the delete")
+    """A delete that raced a new card is refused with the fresh count (the database checks the foreign key)."""
     smb = directories.save_segment(people.admin, name="SMB")
     create_client(people.alice, client_data("Alpha", segment_id=smb.id))
     real_usage, counted = directories._usage, []
