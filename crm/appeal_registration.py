@@ -19,6 +19,7 @@ from crm.clients.leads import create_lead_in_session, get_lead
 from crm.clients.services import get_client
 from crm.deals.services import create_interest_in_session, get_interest
 from crm.errors import ValidationFailed
+from crm.messages import N_
 from crm.support.models import CHANNELS
 from crm.support.services import create_ticket_in_session
 from engine.calendar_service import get_default_calendar
@@ -91,7 +92,7 @@ def _register(actor: User, request: AppealRequest) -> AppealRegistered:
             or (owner.get("client_id") and interest.client_id != owner["client_id"])
             or (owner.get("lead_id") and interest.lead_id != owner["lead_id"])
         ):
-            raise ValidationFailed({"interest_id": "choose an open interest of this caller"})
+            raise ValidationFailed({"interest_id": N_("choose an open interest of this caller")})
         interaction = add_interaction_in_session(
             actor,
             {"kind": kind, "direction": "incoming", "subject": subject, "description": request.description,
@@ -143,25 +144,25 @@ def _register(actor: User, request: AppealRequest) -> AppealRegistered:
 def _validate(request: AppealRequest) -> None:
     errors: dict[str, str] = {}
     if request.channel not in CHANNELS:
-        errors["channel"] = "phone, e-mail, web form or messenger"
+        errors["channel"] = N_("phone, e-mail, web form or messenger")
     if request.action not in ACTIONS:
-        errors["action"] = "attach to an interest, new interest or ticket"
+        errors["action"] = N_("attach to an interest, new interest or ticket")
     if request.caller not in CALLER_KINDS or (request.caller != "new" and not request.caller_id):
-        errors["caller"] = "find the caller or register a new one"
+        errors["caller"] = N_("find the caller or register a new one")
     if request.action != "attach" and not request.subject.strip():
-        errors["subject"] = "say what the appeal is about"
+        errors["subject"] = N_("say what the appeal is about")
     if request.action == "attach":
         if request.caller == "new":
-            errors["action"] = "a new caller has no interest to attach to"
+            errors["action"] = N_("a new caller has no interest to attach to")
         elif not request.interest_id:
-            errors["interest_id"] = "choose the interest to attach the appeal to"
+            errors["interest_id"] = N_("choose the interest to attach the appeal to")
     if request.action == "ticket" and not request.appeal_type_id:
-        errors["appeal_type_id"] = "choose the appeal type"
+        errors["appeal_type_id"] = N_("choose the appeal type")
     if request.caller == "new":
         if not request.new_name.strip():
-            errors["new_name"] = "give the caller's name"
+            errors["new_name"] = N_("give the caller's name")
         if not request.new_phone.strip() and not request.new_email.strip():
-            errors["new_phone"] = "give a phone or an e-mail to call back"
+            errors["new_phone"] = N_("give a phone or an e-mail to call back")
     if errors:
         raise ValidationFailed(errors)
 

@@ -21,6 +21,7 @@ from crm.activities.sanitize import html_to_text, sanitize_note_html
 from crm.errors import AccessDenied, NotFound, ValidationFailed
 from crm.feed.posting import post_feed_entry, remove_feed_entries, update_feed_entry
 from crm.links import link_ids, resolve_links
+from crm.messages import N_
 from engine.db import db
 
 NOTE_TITLE_WORDS = 12
@@ -39,13 +40,15 @@ def add_note_in_session(actor: User | None, data: Mapping[str, Any]) -> Note:
     """``add_note`` without the commit."""
     links = resolve_links(data, ("client", "contact", "lead", "interest", "ticket"))
     if not any(links.values()):
-        raise ValidationFailed({"client_id": "a note belongs to a client, contact, lead, interest or appeal"})
+        raise ValidationFailed(
+            {"client_id": N_("a note belongs to a client, contact, lead, interest or appeal")}
+        )
     if actor is not None:
         ensure_can_view_target(actor, links)
     body = sanitize_note_html(str(data.get("body_html") or ""))
     text = html_to_text(body)
     if not text and "<img" not in body:
-        raise ValidationFailed({"body_html": "the note is empty"})
+        raise ValidationFailed({"body_html": N_("the note is empty")})
     note = Note(
         body_html=body, author_id=actor.id if actor else None, is_system=actor is None, **link_ids(links)
     )
@@ -91,12 +94,12 @@ def edit_note(actor: User, note_id: int, body_html: str) -> Note:
     """Replace a note's text (its author or an administrator) and commit."""
     note = get_note(actor, note_id)
     if note.author_id != actor.id and not actor.has_role(ADMINISTRATOR):
-        raise AccessDenied("only the author may edit a note")
+        raise AccessDenied(N_("only the author may edit a note"))
     ensure_can_edit_record(actor, note)
     body = sanitize_note_html(body_html)
     text = html_to_text(body)
     if not text and "<img" not in body:
-        raise ValidationFailed({"body_html": "the note is empty"})
+        raise ValidationFailed({"body_html": N_("the note is empty")})
     note.body_html = body
     update_feed_entry("note", note.id, title=_title(text), summary=text)
     db.session.commit()
@@ -107,7 +110,7 @@ def delete_note(actor: User, note_id: int) -> None:
     """Delete a note (its author or an administrator) and drop it from the Feed; commit."""
     note = get_note(actor, note_id)
     if note.author_id != actor.id and not actor.has_role(ADMINISTRATOR):
-        raise AccessDenied("only the author may delete a note")
+        raise AccessDenied(N_("only the author may delete a note"))
     remove_feed_entries("note", note.id)
     db.session.delete(note)
     db.session.commit()
@@ -122,7 +125,7 @@ def ensure_can_view_target(actor: User, links: Mapping[str, Any]) -> None:
     )  # fmt: skip
     present = [(key, check) for key, check in checks if links.get(key) is not None]
     if not any(check(actor, links[key]) for key, check in present):
-        raise AccessDenied("you have no access to the card this belongs to")
+        raise AccessDenied(N_("you have no access to the card this belongs to"))
 
 
 def _title(text: str) -> str:

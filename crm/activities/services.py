@@ -28,6 +28,7 @@ from crm.clients.services import check_responsible
 from crm.errors import AccessDenied, NotFound, ValidationFailed
 from crm.feed.posting import post_feed_entry, update_feed_entry
 from crm.links import link_ids, resolve_links
+from crm.messages import N_, Message
 from crm.support.services import record_first_response_in_session
 from engine.db import db, utcnow
 
@@ -51,7 +52,7 @@ def add_interaction(actor: User | None, data: Mapping[str, Any]) -> Interaction:
 def add_interaction_in_session(actor: User | None, data: Mapping[str, Any]) -> Interaction:
     """``add_interaction`` without the commit."""
     if actor is not None and not actor.has_role(MANAGER, EMPLOYEE):
-        raise AccessDenied("you may not record interactions")
+        raise AccessDenied(N_("you may not record interactions"))
     links = resolve_links(data, LINK_KEYS)
     fields = clean_interaction_fields(data, partial=False)
     if not any(links.values()) and fields["direction"] != "outgoing":
@@ -126,9 +127,9 @@ def complete_interaction(
     interaction = get_interaction(actor, interaction_id)
     ensure_can_edit_record(actor, interaction)
     if interaction.status != INTERACTION_PLANNED:
-        raise ValidationFailed({"status": f"the interaction is already {interaction.status}"})
+        raise ValidationFailed({"status": _no_longer_planned(interaction)})
     if actual_at is not None and actual_at.tzinfo is None:
-        raise ValidationFailed({"actual_at": "give a time with its time zone"})
+        raise ValidationFailed({"actual_at": N_("give a time with its time zone")})
     interaction.status = INTERACTION_DONE
     interaction.actual_at = actual_at or utcnow()
     interaction.result = result.strip()
@@ -141,12 +142,18 @@ def complete_interaction(
     return interaction
 
 
+def _no_longer_planned(interaction: Interaction) -> str:
+    if interaction.status == INTERACTION_DONE:
+        return N_("the interaction is already done")
+    return N_("the interaction is already cancelled")
+
+
 def cancel_interaction(actor: User, interaction_id: int) -> Interaction:
     """Cancel a planned interaction; commit."""
     interaction = get_interaction(actor, interaction_id)
     ensure_can_edit_record(actor, interaction)
     if interaction.status != INTERACTION_PLANNED:
-        raise ValidationFailed({"status": f"the interaction is already {interaction.status}"})
+        raise ValidationFailed({"status": _no_longer_planned(interaction)})
     interaction.status = INTERACTION_CANCELLED
     update_feed_entry(interaction.kind, interaction.id, details=_details(interaction))
     db.session.commit()
@@ -160,15 +167,15 @@ def clean_interaction_fields(data: Mapping[str, Any], *, partial: bool) -> dict[
     if not partial or "kind" in data:
         cleaned["kind"] = data.get("kind")
         if cleaned["kind"] not in INTERACTION_KINDS:
-            errors["kind"] = f"one of {', '.join(INTERACTION_KINDS)}"
+            errors["kind"] = Message(N_("one of %(choices)s"), choices=", ".join(INTERACTION_KINDS))
     if not partial or "direction" in data:
         cleaned["direction"] = data.get("direction") or "outgoing"
         if cleaned["direction"] not in DIRECTIONS:
-            errors["direction"] = "incoming or outgoing"
+            errors["direction"] = N_("incoming or outgoing")
     if data.get("status"):
         cleaned["status"] = data["status"]
         if data["status"] not in INTERACTION_STATUSES:
-            errors["status"] = f"one of {', '.join(INTERACTION_STATUSES)}"
+            errors["status"] = Message(N_("one of %(choices)s"), choices=", ".join(INTERACTION_STATUSES))
     for name in ("subject", "description", "result"):
         if name in data:
             cleaned[name] = str(data[name] or "").strip()
@@ -184,9 +191,9 @@ def clean_interaction_fields(data: Mapping[str, Any], *, partial: bool) -> dict[
             if cleaned["duration_minutes"] < 0:
                 raise ValueError
         except (TypeError, ValueError):
-            errors["duration_minutes"] = "a whole number of minutes"
+            errors["duration_minutes"] = N_("a whole number of minutes")
     if cleaned.get("status") == INTERACTION_PLANNED and not cleaned.get("planned_at"):
-        errors["planned_at"] = "say when the interaction is planned"
+        errors["planned_at"] = N_("say when the interaction is planned")
     if errors:
         raise ValidationFailed(errors)
     return cleaned

@@ -17,6 +17,7 @@ from crm.clients.portrait import clean_portrait
 from crm.clients.services import clean_channels, normalize_channel, replace_channels, validate_all
 from crm.errors import DuplicateFound, NotFound, ValidationFailed
 from crm.history import ACTION_CREATE, ChangeLogEntry, apply_changes, history_of, record_change
+from crm.messages import N_
 from engine.db import db
 
 CONTACT_FIELDS = ("full_name", "position", "is_key_person", "birthday", "comment", "is_active")
@@ -155,7 +156,7 @@ def clean_contact_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
         if name in data:
             cleaned[name] = str(data[name] or "").strip()
     if (not partial or "full_name" in data) and not cleaned.get("full_name"):
-        errors["full_name"] = "a contact person needs a name"
+        errors["full_name"] = N_("a contact person needs a name")
     for flag in ("is_key_person", "is_active"):
         if flag in data:
             cleaned[flag] = bool(data[flag])
@@ -169,7 +170,7 @@ def clean_contact_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
             try:
                 cleaned["birthday"] = date.fromisoformat(str(raw).strip())
             except ValueError:
-                errors["birthday"] = "a date YYYY-MM-DD is expected"
+                errors["birthday"] = N_("a date YYYY-MM-DD is expected")
     if errors:
         raise ValidationFailed(errors)
     return cleaned

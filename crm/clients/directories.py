@@ -4,7 +4,7 @@ Names are stripped, required, at most ``NAME_MAX`` characters and unique ignorin
 SQLite's and a C-locale PostgreSQL's lower() do not fold every alphabet). A row that a client card (or, for a
 region, a potential client) refers to is never deleted: ``DirectoryInUse`` says how many cards use it.
 
-Field messages are wrapped in ``_``, a no-op here (crm knows no locale), so that the catalogue extracts them;
+Field messages are marked with ``crm.messages.N_`` (crm knows no locale) so that the catalogue extracts them;
 the web layer translates them when it shows them next to their fields.
 """
 
@@ -24,6 +24,7 @@ from crm.accounts.models import User
 from crm.clients.models import BusinessRegion, Client, Lead, Segment
 from crm.errors import CrmError, NotFound, ValidationFailed
 from crm.importing.admin_services import ensure_admin
+from crm.messages import N_
 from engine.db import db, utcnow
 
 NAME_MAX = 200
@@ -31,11 +32,6 @@ DESCRIPTION_MAX = 1000
 DEFAULT_TIMEZONE = "Europe/Moscow"
 
 Entry = TypeVar("Entry", BusinessRegion, Segment)
-
-
-def _(message: str) -> str:
-    """Marks a message for the catalogue; the web layer translates it."""
-    return message
 
 
 @dataclass(frozen=True)
@@ -136,9 +132,9 @@ def save_region(actor: User, *, name: str, timezone: str, region_id: int | None 
     name, timezone = name.strip(), timezone.strip()
     errors = _name_errors(BusinessRegion, name, region_id)
     if not timezone:
-        errors["timezone"] = _("Choose a time zone.")
+        errors["timezone"] = N_("Choose a time zone.")
     elif not _valid_zone(timezone):
-        errors["timezone"] = _("An IANA time zone such as Europe/Moscow.")
+        errors["timezone"] = N_("An IANA time zone such as Europe/Moscow.")
     if errors:
         raise ValidationFailed(errors)
     region.name, region.timezone = name, timezone
@@ -152,7 +148,7 @@ def save_segment(actor: User, *, name: str, description: str = "", segment_id: i
     name, description = name.strip(), description.strip()
     errors = _name_errors(Segment, name, segment_id)
     if len(description) > DESCRIPTION_MAX:
-        errors["description"] = _("At most 1000 characters.")
+        errors["description"] = N_("At most 1000 characters.")
     if errors:
         raise ValidationFailed(errors)
     segment.name, segment.description = name, description
@@ -211,13 +207,13 @@ def _get(model: type[Entry], ident: int) -> Entry:
 
 def _name_errors(model: type[Entry], name: str, own_id: int | None) -> dict[str, str]:
     if not name:
-        return {"name": _("Enter a name.")}
+        return {"name": N_("Enter a name.")}
     if len(name) > NAME_MAX:
-        return {"name": _("At most 200 characters.")}
+        return {"name": N_("At most 200 characters.")}
     folded = name.casefold()
     names = db.session.execute(select(model.id, model.name)).tuples()
     if any(ident != own_id and other.casefold() == folded for ident, other in names):
-        return {"name": _("This name is taken (letter case aside).")}
+        return {"name": N_("This name is taken (letter case aside).")}
     return {}
 
 
@@ -228,7 +224,7 @@ def _commit(entry: Entry) -> Entry:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ValidationFailed({"name": _("This name is taken (letter case aside).")}) from None
+        raise ValidationFailed({"name": N_("This name is taken (letter case aside).")}) from None
     return entry
 
 

@@ -27,6 +27,7 @@ from crm.clients.services import (
 from crm.edit_conflicts import save_unless_overwriting
 from crm.errors import AccessDenied, CrmError, DuplicateFound, NotFound, ValidationFailed
 from crm.history import ChangeLogEntry
+from crm.messages import N_
 from engine.db import db
 
 HISTORY_ENTITIES = ("client", "contact", "lead")
@@ -166,7 +167,7 @@ def save_lead(actor: User, lead_id: int, changes: Mapping[str, Any], *, seen_mar
     on any error nothing of the change stays in the session. ``seen_mark``: as for ``save_client``."""
     lead = get_lead(actor, lead_id)
     if lead.status == LEAD_CONVERTED:
-        raise ValidationFailed({"status": "a converted potential client is kept as it was"})
+        raise ValidationFailed({"status": N_("a converted potential client is kept as it was")})
     try:
         validate_all(
             lambda: clean_lead_fields(changes, partial=True),
@@ -185,7 +186,7 @@ def _check_new_responsible(actor: User, card: Client | Lead, changes: Mapping[st
         try:
             check_responsible(actor, changes["responsible_id"])
         except AccessDenied:
-            raise ValidationFailed({"responsible_id": "you may not make this user responsible"}) from None
+            raise ValidationFailed({"responsible_id": N_("you may not make this user responsible")}) from None
 
 
 def assignable_responsibles(actor: User) -> list[tuple[int, str]]:

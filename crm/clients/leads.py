@@ -23,6 +23,7 @@ from crm.history import (
     history_of,
     record_change,
 )
+from crm.messages import N_
 from engine.db import db, utcnow
 
 LEAD_FIELDS = ("name", "company_name", "phone", "email", "source", "comment", "region_id", "status")
@@ -39,7 +40,7 @@ def create_lead(actor: User | None, data: Mapping[str, Any]) -> Lead:
 def create_lead_in_session(actor: User | None, data: Mapping[str, Any]) -> Lead:
     """``create_lead`` without the commit."""
     if actor is not None and not actor.has_role(MANAGER, EMPLOYEE):
-        raise AccessDenied("you may not register potential clients")
+        raise AccessDenied(N_("you may not register potential clients"))
     fields = clean_lead_fields(data, partial=False)
     responsible = check_responsible(actor, data.get("responsible_id", actor.id if actor else None))
     lead = Lead(
@@ -140,7 +141,7 @@ def convert_lead(
 
     lead = get_lead(actor, lead_id)
     if lead.status == LEAD_CONVERTED:
-        raise ValidationFailed({"status": "this potential client is already converted"})
+        raise ValidationFailed({"status": N_("this potential client is already converted")})
     latest_interest_manager = db.session.scalar(
         select(Interest.responsible_id)
         .where(Interest.lead_id == lead.id, Interest.responsible_id.is_not(None))
@@ -204,16 +205,16 @@ def clean_lead_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, An
         if name in data:
             cleaned[name] = str(data[name] or "").strip()
     if (not partial or "name" in data) and not cleaned.get("name"):
-        errors["name"] = "a potential client needs a name"
+        errors["name"] = N_("a potential client needs a name")
     if cleaned.get("phone") and not is_valid_phone(cleaned["phone"]):
-        errors["phone"] = "not a phone number"
+        errors["phone"] = N_("not a phone number")
     if cleaned.get("email") and not is_valid_email(cleaned["email"]):
-        errors["email"] = "not an e-mail address"
+        errors["email"] = N_("not an e-mail address")
     if "region_id" in data:
         cleaned["region_id"] = data["region_id"] or None
     if "status" in data:
         if data["status"] not in (LEAD_OPEN, LEAD_REJECTED):
-            errors["status"] = "open or rejected (conversion sets converted)"
+            errors["status"] = N_("open or rejected (conversion sets converted)")
         cleaned["status"] = data["status"]
     if errors:
         raise ValidationFailed(errors)

@@ -12,6 +12,7 @@ from crm.clients.models import Client, ClientRelation, ContactDetail, ContactPer
 from crm.errors import NotFound, ValidationFailed
 from crm.feed.posting import reassign_feed_entries
 from crm.history import ACTION_MERGE, ChangeLogEntry, record_change
+from crm.messages import N_
 from engine.db import db
 
 # Fields copied from the merged card when the kept one has them empty.
@@ -34,7 +35,7 @@ def merge_clients(actor: User, keep_id: int, merge_id: int) -> Client:
     from crm.support.models import Ticket
 
     if keep_id == merge_id:
-        raise ValidationFailed({"merge_id": "choose two different clients"})
+        raise ValidationFailed({"merge_id": N_("choose two different clients")})
     keep, gone = _live(keep_id), _live(merge_id)
     ensure_can_edit_client(actor, keep)
     ensure_can_edit_client(actor, gone)

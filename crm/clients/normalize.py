@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
+from crm.messages import N_
+
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # Legal forms stripped from company names before comparing them (Russian and common foreign ones).
@@ -91,20 +93,22 @@ def inn_error(inn: str, kind: str) -> str | None:
     Companies have 10 digits, persons (incl. sole proprietors) 12; the last digit(s) are check digits.
     """
     if not inn.isdigit():
-        return "INN must contain digits only"
+        return N_("INN must contain digits only")
     expected = 10 if kind == "company" else 12
     if len(inn) != expected:
-        return f"INN of a {kind} must have {expected} digits"
+        if kind == "company":
+            return N_("INN of a company must have 10 digits")
+        return N_("INN of a person must have 12 digits")
     digits = [int(c) for c in inn]
     if expected == 10:
         if _check_digit(digits, INN_10_WEIGHTS) != digits[9]:
-            return "INN check digit does not match"
+            return N_("INN check digit does not match")
         return None
     if (
         _check_digit(digits, INN_11_WEIGHTS) != digits[10]
         or _check_digit(digits, INN_12_WEIGHTS) != digits[11]
     ):
-        return "INN check digits do not match"
+        return N_("INN check digits do not match")
     return None
 
 

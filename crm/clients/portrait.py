@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from crm.accounts.models import ADMINISTRATOR, User
 from crm.clients.models import CLIENT_KINDS, PortraitAttribute
 from crm.errors import AccessDenied, ValidationFailed
+from crm.messages import N_, Message
 from engine.db import db
 
 VALUE_TYPES = ("string", "number", "date", "bool", "choice")
@@ -30,18 +31,18 @@ def define_portrait_attribute(
 ) -> PortraitAttribute:
     """Create or redefine (same ``applies_to`` + ``code``) a portrait attribute. Administrators only."""
     if not actor.has_role(ADMINISTRATOR):
-        raise AccessDenied("only an administrator may define the client portrait")
+        raise AccessDenied(N_("only an administrator may define the client portrait"))
     errors: dict[str, str] = {}
     if not code or not code.replace("_", "").isalnum():
-        errors["code"] = "use letters, digits and underscores"
+        errors["code"] = N_("use letters, digits and underscores")
     if not label.strip():
-        errors["label"] = "give a label"
+        errors["label"] = N_("give a label")
     if value_type not in VALUE_TYPES:
-        errors["value_type"] = f"one of {', '.join(VALUE_TYPES)}"
+        errors["value_type"] = Message(N_("one of %(choices)s"), choices=", ".join(VALUE_TYPES))
     if applies_to not in APPLIES_TO:
-        errors["applies_to"] = f"one of {', '.join(APPLIES_TO)}"
+        errors["applies_to"] = Message(N_("one of %(choices)s"), choices=", ".join(APPLIES_TO))
     if value_type == "choice" and not [c for c in choices if c.strip()]:
-        errors["choices"] = "a choice attribute needs choices"
+        errors["choices"] = N_("a choice attribute needs choices")
     if errors:
         raise ValidationFailed(errors)
     stmt = select(PortraitAttribute).where(
@@ -62,7 +63,7 @@ def define_portrait_attribute(
 def deactivate_portrait_attribute(actor: User, attribute_id: int) -> None:
     """Hide an attribute from forms and validation; stored values stay in the cards."""
     if not actor.has_role(ADMINISTRATOR):
-        raise AccessDenied("only an administrator may change the client portrait")
+        raise AccessDenied(N_("only an administrator may change the client portrait"))
     attribute = db.session.get(PortraitAttribute, attribute_id)
     if attribute is not None:
         attribute.is_active = False
@@ -97,17 +98,17 @@ def clean_portrait(target: str, values: Mapping[str, Any] | None, *, partial: bo
     cleaned: dict[str, Any] = {}
     for code in values:
         if code not in definitions:
-            errors[f"portrait.{code}"] = "no such attribute in the client portrait"
+            errors[f"portrait.{code}"] = N_("no such attribute in the client portrait")
     for code, attribute in definitions.items():
         raw = values.get(code)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             if attribute.required and not partial:
-                errors[f"portrait.{code}"] = f"{attribute.label} is required"
+                errors[f"portrait.{code}"] = Message(N_("%(label)s is required"), label=attribute.label)
             continue
         try:
             cleaned[code] = _coerce(attribute, raw)
         except ValueError as exc:
-            errors[f"portrait.{code}"] = str(exc)
+            errors[f"portrait.{code}"] = exc.args[0] if exc.args else str(exc)
     if errors:
         raise ValidationFailed(errors)
     return cleaned
@@ -119,11 +120,11 @@ def _coerce(attribute: PortraitAttribute, raw: Any) -> Any:
         return str(raw).strip()
     if kind == "number":
         if isinstance(raw, bool):
-            raise ValueError(f"{attribute.label}: a number is expected")
+            raise ValueError(Message(N_("%(label)s: a number is expected"), label=attribute.label))
         try:
             number = float(str(raw).replace(",", ".").replace(" ", ""))
         except ValueError:
-            raise ValueError(f"{attribute.label}: a number is expected") from None
+            raise ValueError(Message(N_("%(label)s: a number is expected"), label=attribute.label)) from None
         return int(number) if number.is_integer() else number
     if kind == "date":
         if isinstance(raw, date):
@@ -131,7 +132,9 @@ def _coerce(attribute: PortraitAttribute, raw: Any) -> Any:
         try:
             return date.fromisoformat(str(raw).strip()).isoformat()
         except ValueError:
-            raise ValueError(f"{attribute.label}: a date YYYY-MM-DD is expected") from None
+            raise ValueError(
+                Message(N_("%(label)s: a date YYYY-MM-DD is expected"), label=attribute.label)
+            ) from None
     if kind == "bool":
         if isinstance(raw, bool):
             return raw
@@ -140,9 +143,15 @@ def _coerce(attribute: PortraitAttribute, raw: Any) -> Any:
             return True
         if text in ("0", "false", "no", "нет", "off"):
             return False
-        raise ValueError(f"{attribute.label}: yes or no is expected")
+        raise ValueError(Message(N_("%(label)s: yes or no is expected"), label=attribute.label))
     if kind == "choice":
         if str(raw) not in attribute.choices:
-            raise ValueError(f"{attribute.label}: choose one of {', '.join(attribute.choices)}")
+            raise ValueError(
+                Message(
+                    N_("%(label)s: choose one of %(choices)s"),
+                    label=attribute.label,
+                    choices=", ".join(attribute.choices),
+                )
+            )
         return str(raw)
     raise ValueError(f"{attribute.label}: unknown attribute type {kind}")

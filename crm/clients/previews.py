@@ -21,6 +21,7 @@ from crm.clients.models import (
     Lead,
 )
 from crm.errors import NotFound, ValidationFailed
+from crm.messages import N_
 from engine.db import db
 
 
@@ -72,7 +73,7 @@ def merge_preview(actor: User, keep_id: int, merge_id: int) -> MergePreview:
     from crm.support.models import Ticket
 
     if keep_id == merge_id:
-        raise ValidationFailed({"merge_id": "choose two different clients"})
+        raise ValidationFailed({"merge_id": N_("choose two different clients")})
     keep, gone = _live(keep_id), _live(merge_id)
     ensure_can_edit_client(actor, keep)
     ensure_can_edit_client(actor, gone)
@@ -110,7 +111,7 @@ def conversion_preview(actor: User, lead_id: int) -> ConversionPreview:
 
     lead = get_lead(actor, lead_id)
     if lead.status == LEAD_CONVERTED:
-        raise ValidationFailed({"status": "this potential client is already converted"})
+        raise ValidationFailed({"status": N_("this potential client is already converted")})
     moving = {
         "interests": _count(Interest, Interest.lead_id == lead.id),
         "tickets": _count(Ticket, Ticket.lead_id == lead.id),

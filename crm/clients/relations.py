@@ -11,6 +11,7 @@ from crm.accounts.models import User
 from crm.clients.models import RELATION_INVERSE, RELATION_TYPES, Client, ClientRelation
 from crm.errors import NotFound, ValidationFailed
 from crm.history import ACTION_CREATE, ACTION_DELETE, record_change
+from crm.messages import N_, Message
 from engine.db import db
 
 
@@ -33,9 +34,11 @@ def link_clients(
     The other card shows the inverse type ("parent"). The actor must be able to edit ``from`` and see ``to``.
     """
     if relation_type not in RELATION_TYPES:
-        raise ValidationFailed({"relation_type": f"one of {', '.join(RELATION_TYPES)}"})
+        raise ValidationFailed(
+            {"relation_type": Message(N_("one of %(choices)s"), choices=", ".join(RELATION_TYPES))}
+        )
     if from_client_id == to_client_id:
-        raise ValidationFailed({"to_client_id": "a client cannot be linked to itself"})
+        raise ValidationFailed({"to_client_id": N_("a client cannot be linked to itself")})
     source, target = _client(from_client_id), _client(to_client_id)
     ensure_can_edit_client(actor, source)
     ensure_can_view_client(actor, target)

@@ -31,6 +31,7 @@ from crm.clients.normalize import (
 from crm.clients.portrait import clean_portrait
 from crm.errors import AccessDenied, DuplicateFound, NotFound, ValidationFailed
 from crm.history import ACTION_CREATE, ChangeLogEntry, apply_changes, history_of, record_change
+from crm.messages import N_, Message
 from engine.db import db
 
 # Plain fields a form may change (phones, e-mails, portrait and responsible are handled separately).
@@ -62,7 +63,7 @@ def create_client_in_session(
     ``any_responsible`` lets a business rule (lead conversion) name any active user as responsible.
     """
     if actor is not None and not actor.has_role(MANAGER, EMPLOYEE):
-        raise AccessDenied("you may not create clients")
+        raise AccessDenied(N_("you may not create clients"))
     kind = data.get("kind") or COMPANY
     fields, (phones, emails), portrait = validate_all(
         lambda: clean_client_fields({**data, "kind": kind}, partial=False),
@@ -206,19 +207,19 @@ def clean_client_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, 
     cleaned: dict[str, Any] = {}
     kind = data.get("kind") or COMPANY
     if kind not in CLIENT_KINDS:
-        errors["kind"] = "company or person"
+        errors["kind"] = N_("company or person")
     cleaned["kind"] = kind
     for name in CLIENT_TEXT_FIELDS:
         if name in data:
             cleaned[name] = str(data[name] or "").strip()
     if (not partial or "name" in data) and not cleaned.get("name"):
-        errors["name"] = "a client needs a name"
+        errors["name"] = N_("a client needs a name")
     if cleaned.get("kpp") and not (len(cleaned["kpp"]) == 9 and cleaned["kpp"].isalnum()):
-        errors["kpp"] = "KPP has 9 characters"
+        errors["kpp"] = N_("KPP has 9 characters")
     for name in CLIENT_TEXT_FIELDS:
         limit = Client.__table__.c[name].type.length
         if limit and len(cleaned.get(name) or "") > limit and name not in errors:
-            errors[name] = f"at most {limit} characters"
+            errors[name] = Message(N_("at most %(limit)s characters"), limit=limit)
     if "inn" in cleaned:
         inn = cleaned["inn"].replace(" ", "")
         cleaned["inn"] = inn or None
@@ -228,7 +229,7 @@ def clean_client_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, 
         if ref in data:
             cleaned[ref] = data[ref] or None
             if cleaned[ref] is not None and db.session.get(model, cleaned[ref]) is None:
-                errors[ref] = "no such entry"
+                errors[ref] = N_("no such entry")
     if "is_active" in data:
         cleaned["is_active"] = bool(data["is_active"])
     if errors:
@@ -243,10 +244,10 @@ def clean_channels(phones: Iterable[str] | str, emails: Iterable[str] | str) -> 
     errors: dict[str, str] = {}
     bad_phones = [p for p in phone_list if not is_valid_phone(p) or len(p) > 64]
     if bad_phones:
-        errors["phones"] = f"not a phone number: {', '.join(bad_phones)}"
+        errors["phones"] = Message(N_("not a phone number: %(phones)s"), phones=", ".join(bad_phones))
     bad_emails = [e for e in email_list if not is_valid_email(e) or len(e) > 254]
     if bad_emails:
-        errors["emails"] = f"not an e-mail address: {', '.join(bad_emails)}"
+        errors["emails"] = Message(N_("not an e-mail address: %(emails)s"), emails=", ".join(bad_emails))
     if errors:
         raise ValidationFailed(errors)
     return _unique(phone_list, normalize_phone), _unique(email_list, normalize_email)
@@ -296,7 +297,7 @@ def check_responsible(actor: User | None, user_id: int | None) -> User | None:
         return None
     user = db.session.get(User, user_id)
     if user is None or not user.is_active:
-        raise ValidationFailed({"responsible_id": "no such active user"})
+        raise ValidationFailed({"responsible_id": N_("no such active user")})
     if actor is None or actor.has_role(ADMINISTRATOR) or user.id == actor.id:
         return user
     if (
@@ -305,7 +306,7 @@ def check_responsible(actor: User | None, user_id: int | None) -> User | None:
         and user.department_id == actor.department_id
     ):
         return user
-    raise AccessDenied("you may only make yourself (or, as a manager, your department) responsible")
+    raise AccessDenied(N_("you may only make yourself (or, as a manager, your department) responsible"))
 
 
 def _split(values: Iterable[str] | str) -> list[str]:

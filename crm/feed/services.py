@@ -31,6 +31,7 @@ from crm.feed.cursor import (
 from crm.feed.errors import FeedScopeInvalid
 from crm.feed.models import DOCUMENT_KINDS, LETTER, MAIL, FeedEntry
 from crm.feed.process_items import FEED_PROCESS_KINDS, PROCESS_ALIAS, describe, owner_of
+from crm.messages import N_, Message
 from crm.support.models import Ticket
 from engine.db import db
 from engine.definition_model import ProcessDefinition
@@ -98,7 +99,7 @@ def feed_for(
     unknown owner, ``ValidationFailed`` for unknown kinds or a bad cursor.
     """
     if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed({"limit": f"Between 1 and {MAX_LIMIT}."})
+        raise ValidationFailed({"limit": Message(N_("Between 1 and %(limit)s."), limit=MAX_LIMIT)})
     doc_kinds, process_kinds = _split_kinds(kinds)
     scope = _resolve_scope(actor, client_id, contact_id, lead_id, interest_id, ticket_id)
     cursor = decode_cursor(before) if before else None
@@ -120,7 +121,9 @@ def _split_kinds(kinds: Sequence[str] | None) -> tuple[list[str], list[str]]:
         wanted.discard(PROCESS_ALIAS)
     unknown = wanted - set(DOCUMENT_KINDS) - set(FEED_PROCESS_KINDS)
     if unknown:
-        raise ValidationFailed({"kinds": f"Unknown Feed kind(s): {', '.join(sorted(unknown))}"})
+        raise ValidationFailed(
+            {"kinds": Message(N_("Unknown Feed kind(s): %(kinds)s"), kinds=", ".join(sorted(unknown)))}
+        )
     return [k for k in DOCUMENT_KINDS if k in wanted], [k for k in FEED_PROCESS_KINDS if k in wanted]
 
 
@@ -134,7 +137,7 @@ def _resolve_scope(
 ) -> _Scope:
     given = [x for x in (client_id, contact_id, lead_id, interest_id, ticket_id) if x is not None]
     if len(given) != 1:
-        raise FeedScopeInvalid("A Feed belongs to exactly one client, contact, lead, interest or ticket.")
+        raise FeedScopeInvalid(N_("A Feed belongs to exactly one client, contact, lead, interest or ticket."))
     if client_id is not None:
         ensure_can_view_client(actor, _get(Client, client_id))
         keys = _business_keys(Interest.client_id == client_id, Ticket.client_id == client_id)

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from crm.clients.editing import HistoryRow
 from crm.clients.models import RELATION_TYPES
 from crm.edit_conflicts import EditConflict
+from webui.service_messages import localize
 
 RELATION_LABELS: dict[str, Any] = {
     "parent": _l("parent company"),
@@ -136,7 +137,7 @@ def show_field_errors(form: FlaskForm, errors: Mapping[str, str], extra: dict[st
     """Put service errors next to their WTForms fields; the rest (phones, portrait.<code>, ...) go to
     ``extra`` keyed by field name, for the template's hand-rendered inputs."""
     for name, message in errors.items():
-        _place(form, name, _(message), extra)
+        _place(form, name, localize(message), extra)
 
 
 def _place(form: FlaskForm, name: str, text: str, extra: dict[str, list[str]]) -> None:

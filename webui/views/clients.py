@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -33,6 +32,7 @@ from crm.workplaces_clients import (
     segment_choices,
 )
 from webui.authz import role_required
+from webui.service_messages import localize
 from webui.views.feed import crm_errors_as_http, load_feed
 from webui.views.workplace_common import parse_id
 
@@ -111,7 +111,7 @@ def new() -> Any:
         except ValidationFailed as exc:
             for name, message in exc.field_errors.items():
                 target = getattr(form, name, None) or form.name
-                target.errors = [*list(target.errors), _(message)]
+                target.errors = [*list(target.errors), localize(message)]
         else:
             return redirect(url_for("clients.card", client_id=client.id), 303)
     status = 422 if form.errors or candidates else 200

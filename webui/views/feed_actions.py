@@ -25,6 +25,7 @@ from crm.clients.contacts import get_contact
 from crm.deals.services import create_interest
 from crm.errors import ValidationFailed
 from webui.authz import role_required
+from webui.service_messages import localize
 from webui.views.feed import OWNERS, crm_errors_as_http, load_feed
 
 bp = Blueprint("feed_actions", __name__, url_prefix="/feed")
@@ -193,4 +194,4 @@ def _errors_to_form(form: Any, field_errors: dict[str, str]) -> None:
     for name, message in field_errors.items():
         field = getattr(form, name, None)
         target = field if field is not None and hasattr(field, "errors") else fallback
-        target.errors = [*list(target.errors), _(message)]
+        target.errors = [*list(target.errors), localize(message)]

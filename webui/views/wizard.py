@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, make_response, redirect, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -22,6 +21,7 @@ from crm.search import search_everything
 from crm.support.models import CHANNELS
 from crm.support.services import list_appeal_types
 from webui.authz import role_required
+from webui.service_messages import localized_errors
 from webui.views.feed import crm_errors_as_http
 from webui.views.workplace_common import parse_id
 
@@ -87,8 +87,7 @@ def register() -> Response | str | tuple[str, int]:
     try:
         result = register_appeal(current_user, appeal)
     except ValidationFailed as exc:
-        # Service messages are catalogue entries (webui/translations/ru_ui_clients.py).
-        errors = {name: _(message) for name, message in exc.field_errors.items()}
+        errors = localized_errors(exc.field_errors)
         status = 200 if request.headers.get("HX-Request") else 422  # htmx swaps only 2xx answers
         return _step_two(form.to_dict(), errors), status
     if result.ticket_id:
