@@ -11,6 +11,7 @@ from crm.deals.models import STAGE_LOST, STAGE_OPEN, STAGE_WON, InterestStage
 from crm.deals.services import list_stages
 from crm.errors import NotFound, ValidationFailed
 from crm.importing.admin_services import ensure_admin
+from crm.messages import N_, Message
 from engine.db import db
 
 STAGE_KINDS = (STAGE_OPEN, STAGE_WON, STAGE_LOST)
@@ -46,15 +47,15 @@ def save_interest_stage(
     code = stage.code if stage_id is not None else code.strip()
     errors: dict[str, str] = {}
     if not name.strip():
-        errors["name"] = "Name the stage."
+        errors["name"] = N_("Name the stage.")
     if not CODE_RE.match(code or ""):
-        errors["code"] = "2-64 lower-case letters, digits and underscores."
+        errors["code"] = N_("2-64 lower-case letters, digits and underscores.")
     elif stage_id is None and db.session.scalar(select(InterestStage.id).where(InterestStage.code == code)):
-        errors["code"] = "A stage with this code exists."
+        errors["code"] = N_("A stage with this code exists.")
     if not 0 <= probability <= 100:
-        errors["probability"] = "A percentage from 0 to 100."
+        errors["probability"] = N_("A percentage from 0 to 100.")
     if kind not in STAGE_KINDS:
-        errors["kind"] = f"One of {', '.join(STAGE_KINDS)}."
+        errors["kind"] = Message(N_("One of %(choices)s."), choices=", ".join(STAGE_KINDS))
     closing_stage = stage_id is not None and stage.kind in (STAGE_WON, STAGE_LOST) and stage.is_active
     if closing_stage and (not is_active or kind != stage.kind) and _active_of_kind(stage.kind) == 1:
         errors["kind" if kind != stage.kind else "is_active"] = (
@@ -77,7 +78,7 @@ def move_interest_stage(actor: User, stage_id: int, direction: str) -> list[Inte
     """Move a stage one place ``up`` or ``down`` in the funnel; orders are renumbered 10, 20, ..."""
     ensure_admin(actor)
     if direction not in ("up", "down"):
-        raise ValidationFailed({"direction": "up or down"})
+        raise ValidationFailed({"direction": N_("up or down")})
     stages = list_stages(include_inactive=True)
     index = next((i for i, s in enumerate(stages) if s.id == stage_id), None)
     if index is None:

@@ -21,6 +21,7 @@ from crm.deals.models import (
 )
 from crm.errors import NotFound, ValidationFailed
 from crm.feed.posting import post_feed_entry, update_feed_entry
+from crm.messages import N_, Message
 from engine.db import db, utcnow
 
 # Allowed status moves; a rejected proposal may be revised back to draft.
@@ -44,7 +45,7 @@ def create_proposal(actor: User, interest_id: int, data: Mapping[str, Any]) -> C
         if amount < 0:
             raise InvalidOperation
     except InvalidOperation:
-        raise ValidationFailed({"amount": "a non-negative amount is expected"}) from None
+        raise ValidationFailed({"amount": N_("a non-negative amount is expected")}) from None
     count = db.session.scalar(
         select(func.count())
         .select_from(CommercialProposal)
@@ -77,7 +78,15 @@ def set_proposal_status(actor: User, proposal_id: int, status: str) -> Commercia
         raise NotFound(f"proposal {proposal_id} not found")
     ensure_can_edit_record(actor, proposal.interest)
     if status not in PROPOSAL_STATUSES or status not in NEXT_STATUSES[proposal.status]:
-        raise ValidationFailed({"status": f"a {proposal.status} proposal cannot become {status}"})
+        raise ValidationFailed(
+            {
+                "status": Message(
+                    N_("a %(status)s proposal cannot become %(new_status)s"),
+                    status=proposal.status,
+                    new_status=status,
+                )
+            }
+        )
     proposal.status = status
     if status == PROPOSAL_SENT:
         proposal.sent_at = utcnow()

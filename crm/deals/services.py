@@ -37,6 +37,7 @@ from crm.deals.models import (
 from crm.errors import NotFound, ValidationFailed
 from crm.feed.posting import post_feed_entry, update_feed_entry
 from crm.history import ACTION_CREATE, ChangeLogEntry, apply_changes, history_of, record_change
+from crm.messages import N_, Message
 from engine.db import db, utcnow
 
 INTEREST_FIELDS = (
@@ -80,7 +81,7 @@ def list_stages(include_inactive: bool = False) -> list[InterestStage]:
 def stage_by_code(code: str) -> InterestStage:
     stage = db.session.scalars(select(InterestStage).where(InterestStage.code == code)).first()
     if stage is None:
-        raise ValidationFailed({"stage": f"no stage {code!r}"})
+        raise ValidationFailed({"stage": Message(N_("no stage %(code)r"), code=code)})
     return stage
 
 
@@ -98,7 +99,7 @@ def create_interest_in_session(actor: User | None, data: Mapping[str, Any]) -> I
     """``create_interest`` without the commit."""
     client_id, lead_id = data.get("client_id"), data.get("lead_id")
     if not client_id and not lead_id:
-        raise ValidationFailed({"client_id": "an interest belongs to a client or a potential client"})
+        raise ValidationFailed({"client_id": N_("an interest belongs to a client or a potential client")})
     client = db.session.get(Client, client_id) if client_id else None
     lead = db.session.get(Lead, lead_id) if lead_id else None
     if (client_id and (client is None or client.merged_into_id is not None)) or (lead_id and lead is None):
@@ -122,7 +123,7 @@ def create_interest_in_session(actor: User | None, data: Mapping[str, Any]) -> I
         created_by_id=actor.id if actor else None,
     )
     if stage.kind != STAGE_OPEN:
-        raise ValidationFailed({"stage": "a new interest starts at an open stage"})
+        raise ValidationFailed({"stage": N_("a new interest starts at an open stage")})
     db.session.add(interest)
     db.session.flush()
     record_change(
@@ -232,7 +233,7 @@ def set_interest_stage_in_session(
     if stage.kind == STAGE_LOST:
         return close_interest_in_session(actor, interest_id, OUTCOME_LOST, lost_reason)
     if interest.closed_at is not None:
-        raise ValidationFailed({"stage": "the interest is closed; reopen it first"})
+        raise ValidationFailed({"stage": N_("the interest is closed; reopen it first")})
     _change_stage(actor, interest, stage)
     return interest
 
@@ -252,18 +253,30 @@ def close_interest_in_session(
     if actor is not None:
         ensure_can_edit_record(actor, interest)
     if outcome not in (OUTCOME_WON, OUTCOME_LOST):
-        raise ValidationFailed({"outcome": "won or lost"})
+        raise ValidationFailed({"outcome": N_("won or lost")})
     if outcome == OUTCOME_LOST and not lost_reason.strip():
-        raise ValidationFailed({"lost_reason": "say why the interest was lost"})
+        raise ValidationFailed({"lost_reason": N_("say why the interest was lost")})
     if interest.closed_at is not None:
-        raise ValidationFailed({"outcome": f"the interest is already closed ({interest.outcome})"})
+        raise ValidationFailed(
+            {
+                "outcome": N_("the interest is already closed (won)")
+                if interest.outcome == OUTCOME_WON
+                else N_("the interest is already closed (lost)")
+            }
+        )
     stage = db.session.scalars(
         select(InterestStage)
         .where(InterestStage.kind == (STAGE_WON if outcome == OUTCOME_WON else STAGE_LOST))
         .order_by(InterestStage.sort_order)
     ).first()
     if stage is None:
-        raise ValidationFailed({"outcome": f"the stage directory has no {outcome} stage"})
+        raise ValidationFailed(
+            {
+                "outcome": N_("the stage directory has no won stage")
+                if outcome == OUTCOME_WON
+                else N_("the stage directory has no lost stage")
+            }
+        )
     user_id = actor.id if actor else None
     _change_stage(actor, interest, stage)
     record_change("interest", interest.id, user_id, field="outcome", old=None, new=outcome)
@@ -287,10 +300,10 @@ def reopen_interest(actor: User, interest_id: int, stage_code: str | None = None
     interest = _load(interest_id)
     ensure_can_edit_record(actor, interest)
     if interest.closed_at is None:
-        raise ValidationFailed({"outcome": "the interest is open"})
+        raise ValidationFailed({"outcome": N_("the interest is open")})
     stage = stage_by_code(stage_code) if stage_code else _first_open_stage()
     if stage.kind != STAGE_OPEN:
-        raise ValidationFailed({"stage": "reopen at an open stage"})
+        raise ValidationFailed({"stage": N_("reopen at an open stage")})
     record_change("interest", interest.id, actor.id, field="outcome", old=interest.outcome, new=None)
     interest.outcome, interest.closed_at, interest.lost_reason = None, None, ""
     _change_stage(actor, interest, stage)
@@ -319,18 +332,18 @@ def clean_interest_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str
         if name in data:
             cleaned[name] = str(data[name] or "").strip()
     if (not partial or "title" in data) and not cleaned.get("title"):
-        errors["title"] = "an interest needs a title"
+        errors["title"] = N_("an interest needs a title")
     if "amount" in data:
         try:
             cleaned["amount"] = Decimal(str(data["amount"] or "0").replace(" ", "").replace(",", "."))
             if cleaned["amount"] < 0 or not cleaned["amount"].is_finite():
                 raise InvalidOperation
         except InvalidOperation:
-            errors["amount"] = "a non-negative amount is expected"
+            errors["amount"] = N_("a non-negative amount is expected")
     if "currency" in data:
         cleaned["currency"] = str(data["currency"] or "").strip().upper()
         if len(cleaned["currency"]) != 3 or not cleaned["currency"].isalpha():
-            errors["currency"] = "a 3-letter currency code is expected"
+            errors["currency"] = N_("a 3-letter currency code is expected")
     if "expected_close_date" in data:
         raw = data["expected_close_date"]
         try:
@@ -338,11 +351,11 @@ def clean_interest_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str
                 None if raw in (None, "") else raw if isinstance(raw, date) else date.fromisoformat(str(raw))
             )
         except ValueError:
-            errors["expected_close_date"] = "a date YYYY-MM-DD is expected"
+            errors["expected_close_date"] = N_("a date YYYY-MM-DD is expected")
     if "contact_id" in data:
         cleaned["contact_id"] = data["contact_id"] or None
         if cleaned["contact_id"] and db.session.get(ContactPerson, cleaned["contact_id"]) is None:
-            errors["contact_id"] = "no such contact person"
+            errors["contact_id"] = N_("no such contact person")
     if errors:
         raise ValidationFailed(errors)
     return cleaned

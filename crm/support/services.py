@@ -22,6 +22,7 @@ from crm.errors import AccessDenied, NotFound, ValidationFailed
 from crm.feed.posting import post_feed_entry, update_feed_entry
 from crm.history import ACTION_CREATE, ChangeLogEntry, apply_changes, history_of, record_change
 from crm.links import resolve_links
+from crm.messages import N_, Message
 from crm.support.models import (
     CHANNELS,
     OPEN_TICKET_STATUSES,
@@ -64,15 +65,15 @@ def save_appeal_type(
 ) -> AppealType:
     """Create or change an appeal type (administrators); SLAs like ``"PT4H working"`` or ``"P2D"``."""
     if not actor.has_role(ADMINISTRATOR):
-        raise AccessDenied("only an administrator may change appeal types")
+        raise AccessDenied(N_("only an administrator may change appeal types"))
     errors: dict[str, str] = {}
     if not name.strip():
-        errors["name"] = "give a name"
+        errors["name"] = N_("give a name")
     for field, value in (("reaction_sla", reaction_sla), ("processing_sla", processing_sla)):
         if value and not SLA_RE.match(value.strip()):
             errors[field] = 'an ISO-8601 duration, optionally followed by " working", e.g. "PT4H working"'
     if default_priority not in PRIORITIES:
-        errors["default_priority"] = f"one of {', '.join(PRIORITIES)}"
+        errors["default_priority"] = Message(N_("one of %(choices)s"), choices=", ".join(PRIORITIES))
     if errors:
         raise ValidationFailed(errors)
     appeal_type = db.session.get(AppealType, appeal_type_id) if appeal_type_id else AppealType()
@@ -118,7 +119,7 @@ def create_ticket_in_session(actor: User | None, data: Mapping[str, Any]) -> Tic
             ensure_can_view_record(actor, links["interest"])
     appeal_type = db.session.get(AppealType, data["appeal_type_id"]) if data.get("appeal_type_id") else None
     if data.get("appeal_type_id") and appeal_type is None:
-        raise ValidationFailed({"appeal_type_id": "no such appeal type"})
+        raise ValidationFailed({"appeal_type_id": N_("no such appeal type")})
     priority = data.get("priority") or (appeal_type.default_priority if appeal_type else "normal")
     fields = clean_ticket_fields(
         {**data, "priority": priority, "channel": data.get("channel") or "phone"}, partial=False
@@ -222,7 +223,15 @@ def set_ticket_status_in_session(actor: User | None, ticket_id: int, status: str
     if status == ticket.status:
         return ticket
     if status not in NEXT_STATUSES.get(ticket.status, set()):
-        raise ValidationFailed({"status": f"an appeal that is {ticket.status} cannot become {status}"})
+        raise ValidationFailed(
+            {
+                "status": Message(
+                    N_("an appeal that is %(status)s cannot become %(new_status)s"),
+                    status=ticket.status,
+                    new_status=status,
+                )
+            }
+        )
     now = utcnow()
     record_change(
         "ticket", ticket.id, actor.id if actor else None, field="status", old=ticket.status, new=status
@@ -268,19 +277,19 @@ def clean_ticket_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, 
         if name in data:
             cleaned[name] = str(data[name] or "").strip()
     if (not partial or "subject" in data) and not cleaned.get("subject"):
-        errors["subject"] = "an appeal needs a subject"
+        errors["subject"] = N_("an appeal needs a subject")
     if "priority" in data:
         cleaned["priority"] = data["priority"]
         if data["priority"] not in PRIORITIES:
-            errors["priority"] = f"one of {', '.join(PRIORITIES)}"
+            errors["priority"] = Message(N_("one of %(choices)s"), choices=", ".join(PRIORITIES))
     if "channel" in data:
         cleaned["channel"] = data["channel"]
         if data["channel"] not in CHANNELS:
-            errors["channel"] = f"one of {', '.join(CHANNELS)}"
+            errors["channel"] = Message(N_("one of %(choices)s"), choices=", ".join(CHANNELS))
     if "appeal_type_id" in data:
         cleaned["appeal_type_id"] = data["appeal_type_id"] or None
         if cleaned["appeal_type_id"] and db.session.get(AppealType, cleaned["appeal_type_id"]) is None:
-            errors["appeal_type_id"] = "no such appeal type"
+            errors["appeal_type_id"] = N_("no such appeal type")
     if errors:
         raise ValidationFailed(errors)
     return cleaned

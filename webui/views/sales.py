@@ -15,6 +15,7 @@ from crm.mail.queries import waiting_lead_letters
 from crm.workplaces.errors import MoveNotAllowed
 from crm.workplaces.sales import SCOPES, move_interest_to_stage, sales_board, sales_table
 from webui.authz import role_required
+from webui.service_messages import error_text
 from webui.views.main import bp
 from webui.views.workplace_common import int_arg, parse_id
 
@@ -78,9 +79,9 @@ def sales_move() -> Any:
     except NotFound:
         return jsonify(ok=False, message=_("There is no such deal or stage.")), 404
     except ValidationFailed as exc:
-        return jsonify(ok=False, message="; ".join(exc.field_errors.values())), 409
+        return jsonify(ok=False, message=error_text(exc)), 409
     except CrmError as exc:
-        return jsonify(ok=False, message=str(exc)), 409
+        return jsonify(ok=False, message=error_text(exc)), 409
     return jsonify(
         ok=True,
         stage=interest.stage.code,

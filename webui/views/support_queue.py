@@ -16,6 +16,7 @@ from crm.workplaces.errors import NothingToTake
 from crm.workplaces.support import support_queue, take_ticket
 from engine.db import utcnow
 from webui.authz import role_required
+from webui.service_messages import error_text
 from webui.views.main import bp
 
 SCOPES = ("queue", "mine", "all")
@@ -48,7 +49,7 @@ def support_take() -> Response:
         )
         return redirect(url_for("main.support"), 303)
     except CrmError as exc:
-        flash(str(exc), "danger")
+        flash(error_text(exc), "danger")
         return redirect(url_for("main.support"), 303)
     flash(_("Appeal “%(subject)s” is yours now.", subject=ticket.subject), "success")
     target: Any = (
