@@ -25,6 +25,7 @@ from crm.mail.models import (
     MailSignature,
 )
 from crm.mail.secrets import encrypt_secret
+from crm.messages import N_, Message
 from engine.db import db
 
 # Host names: letters (IDN too), digits, dots, hyphens; an IPv6 literal in brackets.
@@ -92,14 +93,14 @@ def clean_account_fields(data: Mapping[str, Any], *, creating: bool) -> dict[str
     cleaned: dict[str, Any] = {}
     unknown = sorted(set(data) - SETTABLE)
     for name in unknown:
-        errors[name] = "not a mail account setting"
+        errors[name] = N_("not a mail account setting")
     for name, limit in TEXT_FIELDS.items():
         if name not in data:
             continue
         value = str(data[name] or "")
         value = strip_blanks(value) if name in KEY_FIELDS else value.strip()
         if len(value) > limit:
-            errors[name] = f"at most {limit} characters"
+            errors[name] = Message(N_("at most %(limit)s characters"), limit=limit)
         cleaned[name] = value
     if "autoreply_body" in data:
         cleaned["autoreply_body"] = str(data["autoreply_body"] or "")
@@ -111,7 +112,7 @@ def clean_account_fields(data: Mapping[str, Any], *, creating: bool) -> dict[str
         if name in data and data[name] not in (None, ""):
             number = _int(data[name])
             if number is None or not low <= number <= high:
-                errors[name] = f"a whole number from {low} to {high}"
+                errors[name] = Message(N_("a whole number from %(low)s to %(high)s"), low=low, high=high)
             else:
                 cleaned[name] = number
     for name in BOOL_FIELDS:
@@ -128,16 +129,16 @@ def clean_account_fields(data: Mapping[str, Any], *, creating: bool) -> dict[str
             try:
                 cleaned[name] = _datetime(data[name])
             except ValueError:
-                errors[name] = "a date and time such as 2025-06-01T09:00"
+                errors[name] = N_("a date and time such as 2025-06-01T09:00")
     for name in ID_FIELDS:
         if name in data:
             ident = _int(data[name]) if data[name] not in (None, "") else None
             if data[name] not in (None, "") and (ident is None or ident < 1):
-                errors[name] = "not a valid choice"
+                errors[name] = N_("not a valid choice")
             cleaned[name] = ident
     if "lead_scenario_folders" in data:
         # Only through set_lead_folders, which checks the folders belong to the account.
-        errors["lead_scenario_folders"] = "set lead folders with the lead settings"
+        errors["lead_scenario_folders"] = N_("set lead folders with the lead settings")
     _check_values(cleaned, errors, creating=creating)
     if errors:
         raise ValidationFailed(errors)

@@ -25,6 +25,7 @@ from crm.mail.models import (
     MailAccount,
     MailAccountMember,
 )
+from crm.messages import N_, Message
 from engine.db import db
 
 __all__ = [
@@ -90,10 +91,10 @@ def create_account(actor: User, data: Mapping[str, Any]) -> MailAccount:
     fields = clean_account_fields(data, creating=True)
     if fields["kind"] == ACCOUNT_SHARED:
         if not _is_admin(actor):
-            raise AccessDenied("only an administrator creates shared mail accounts")
+            raise AccessDenied(N_("only an administrator creates shared mail accounts"))
         fields["owner_id"] = None
     elif fields.get("owner_id") != actor.id and not _is_admin(actor):
-        raise AccessDenied("you may create a personal mail account for yourself only")
+        raise AccessDenied(N_("you may create a personal mail account for yourself only"))
     for protocol in ("imap", "smtp"):
         security = fields.setdefault(f"{protocol}_security", SECURITY_SSL)
         fields.setdefault(f"{protocol}_port", DEFAULT_PORTS[protocol][security])
@@ -115,12 +116,12 @@ def update_account(actor: User, account_id: int, data: Mapping[str, Any]) -> Mai
         "owner_id" in fields and fields["owner_id"] != account.owner_id
     )
     if changes_owner and not _is_admin(actor):
-        raise AccessDenied("only an administrator changes an account's kind or owner")
+        raise AccessDenied(N_("only an administrator changes an account's kind or owner"))
     kind = fields.get("kind", account.kind)
     if kind == ACCOUNT_SHARED:
         fields["owner_id"] = None
     elif fields.get("owner_id", account.owner_id) is None:
-        raise ValidationFailed({"owner_id": "a personal account needs its owner"})
+        raise ValidationFailed({"owner_id": N_("a personal account needs its owner")})
     for protocol in ("imap", "smtp"):
         old_security = getattr(account, f"{protocol}_security")
         new_security = fields.get(f"{protocol}_security", old_security)
@@ -158,14 +159,16 @@ def set_members(actor: User, account_id: int, user_ids: Iterable[int]) -> list[M
     ensure_can_manage(actor, account)
     wanted = list(dict.fromkeys(int(u) for u in user_ids))
     if account.kind == ACCOUNT_PERSONAL and any(u != account.owner_id for u in wanted):
-        raise ValidationFailed({"members": "a personal account belongs to its owner alone"})
+        raise ValidationFailed({"members": N_("a personal account belongs to its owner alone")})
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
     missing = [str(u) for u in wanted if u not in users]
     if missing:
-        raise ValidationFailed({"members": f"no such user: {', '.join(missing)}"})
+        raise ValidationFailed({"members": Message(N_("no such user: %(names)s"), names=", ".join(missing))})
     inactive = [users[u].username for u in wanted if not users[u].is_active]
     if inactive:
-        raise ValidationFailed({"members": f"inactive users cannot use mail: {', '.join(inactive)}"})
+        raise ValidationFailed(
+            {"members": Message(N_("inactive users cannot use mail: %(names)s"), names=", ".join(inactive))}
+        )
     current = {m.user_id: m for m in members_of(account.id)}
     for user_id, member in current.items():
         if user_id not in users:
@@ -182,10 +185,12 @@ def set_sender_name(user: User, account_id: int, name: str) -> MailAccountMember
     commits. New letters carry it in From, and incoming letters addressed to it become his (SPEC #34)."""
     account = _load(account_id)
     if not can_use_account(user, account):
-        raise AccessDenied("you do not use this mail account")
+        raise AccessDenied(N_("you do not use this mail account"))
     clean = " ".join(str(name or "").split())
     if len(clean) > SENDER_NAME_MAX:
-        raise ValidationFailed({"sender_name": f"at most {SENDER_NAME_MAX} characters"})
+        raise ValidationFailed(
+            {"sender_name": Message(N_("at most %(limit)s characters"), limit=SENDER_NAME_MAX)}
+        )
     if any(ch in clean for ch in '<>"\\'):
         raise ValidationFailed({"sender_name": 'a sender name cannot contain <, >, " or \\'})
     member = db.session.scalars(

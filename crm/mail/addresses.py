@@ -10,6 +10,7 @@ import re
 from email.utils import parseaddr
 
 from crm.errors import ValidationFailed
+from crm.messages import N_, Message
 
 MAX_RECIPIENTS = 100
 _LOCAL_FORBIDDEN = re.compile(r"[\s<>(),;:\"\[\]\\@]")
@@ -58,21 +59,31 @@ def parse_recipients(field: str, value: str) -> list[dict[str, str]]:
     ``ValidationFailed({field: ...})`` names the first entry that is not an address."""
     value = (value or "").replace("\r", " ").replace("\n", " ").replace("\t", " ")
     if _CONTROL.search(value):
-        raise ValidationFailed({field: f"{field}: control characters are not allowed"})
+        raise ValidationFailed(
+            {field: Message(N_("%(field)s: control characters are not allowed"), field=field)}
+        )
     found: list[dict[str, str]] = []
     seen: set[str] = set()
     for entry in split_entries(value):
         name, address = parseaddr(entry)
         address = address.strip()
         if not is_email_address(address) or (not name and address != entry.strip("<> ")):
-            raise ValidationFailed({field: f"{field}: {entry!r} is not an e-mail address"})
+            raise ValidationFailed(
+                {
+                    field: Message(
+                        N_("%(field)s: %(entry)r is not an e-mail address"), field=field, entry=entry
+                    )
+                }
+            )
         key = address.lower()
         if key in seen:
             continue
         seen.add(key)
         found.append({"name": " ".join(name.split()).replace('"', ""), "address": key})
     if len(found) > MAX_RECIPIENTS:
-        raise ValidationFailed({field: f"{field}: at most {MAX_RECIPIENTS} addresses"})
+        raise ValidationFailed(
+            {field: Message(N_("%(field)s: at most %(limit)s addresses"), field=field, limit=MAX_RECIPIENTS)}
+        )
     return found
 
 

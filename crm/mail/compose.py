@@ -48,6 +48,7 @@ from crm.mail.quoting import (
     thread_headers,
 )
 from crm.mail.signatures import render_signature, signature_for
+from crm.messages import N_, Message
 from engine.db import db, utcnow
 
 MB = 1024 * 1024
@@ -88,7 +89,7 @@ def usable_account(user: User, account_id: int) -> MailAccount:
     if account is None:
         raise NotFound(f"mail account {account_id} not found")
     if not can_use_account(user, account):
-        raise AccessDenied("you do not write from this mail account")
+        raise AccessDenied(N_("you do not write from this mail account"))
     return account
 
 
@@ -99,7 +100,7 @@ def usable_letter(user: User, letter_id: int) -> MailMessage:
         raise NotFound(f"letter {letter_id} not found")
     account = db.session.get(MailAccount, letter.account_id)
     if account is None or not can_use_account(user, account):
-        raise AccessDenied("this letter belongs to a mail account you do not use")
+        raise AccessDenied(N_("this letter belongs to a mail account you do not use"))
     return letter
 
 
@@ -108,7 +109,9 @@ def _own_draft(user: User, letter_id: int) -> MailMessage:
     if letter is None or letter.created_by_id != user.id:
         raise NotFound(f"draft {letter_id} not found")
     if letter.status != STATUS_DRAFT:
-        raise ValidationFailed({"letter": f"the letter is {letter.status}, not a draft"})
+        raise ValidationFailed(
+            {"letter": Message(N_("the letter is %(status)s, not a draft"), status=letter.status)}
+        )
     return letter
 
 
@@ -137,7 +140,9 @@ def _eml_files(user: User, letter_ids: Sequence[int]) -> list[OutgoingFile]:
         letter = usable_letter(user, letter_id)
         raw = db.session.get(MailRawMessage, letter.raw_id) if letter.raw_id else None
         if raw is None:
-            raise ValidationFailed({"eml_letter_ids": f"letter {letter_id} has no stored message to attach"})
+            raise ValidationFailed(
+                {"eml_letter_ids": Message(N_("letter %(id)s has no stored message to attach"), id=letter_id)}
+            )
         name = _clean_filename(letter.subject, f"letter-{letter.id}")
         files.append(OutgoingFile(f"{name}.eml", "message/rfc822", bytes(raw.content)))
     return files
@@ -158,7 +163,9 @@ def _uploaded(draft: LetterDraft) -> list[OutgoingFile]:
     files = []
     for name, content_type, content in draft.attachments:
         if not isinstance(content, bytes | bytearray):
-            raise ValidationFailed({"attachments": f"{name!r}: the file content is missing"})
+            raise ValidationFailed(
+                {"attachments": Message(N_("%(name)r: the file content is missing"), name=name)}
+            )
         files.append(OutgoingFile(_clean_filename(name), (content_type or "").strip(), bytes(content)))
     return files
 
@@ -187,8 +194,13 @@ def check_attachment_limit(account: MailAccount, files: Sequence[OutgoingFile]) 
     if limit > 0 and total > limit * MB:
         raise ValidationFailed(
             {
-                "attachments": f"the attachments take {total / MB:.1f} MB; this account allows at most "
-                f"{limit} MB in one letter"
+                "attachments": Message(
+                    N_(
+                        "the attachments take %(size).1f MB; this account allows at most %(limit)s MB in one letter"
+                    ),
+                    size=total / MB,
+                    limit=limit,
+                )
             }
         )
 
@@ -209,7 +221,7 @@ def _recipients(draft: LetterDraft, *, require: bool) -> tuple[list[Any], list[A
             errors.update(exc.field_errors)
             parsed[name] = []
     if require and not errors and not any(parsed.values()):
-        errors["to"] = "to: give at least one recipient"
+        errors["to"] = N_("to: give at least one recipient")
     if errors:
         raise ValidationFailed(errors)
     return parsed["to"], parsed["cc"], parsed["bcc"]
@@ -218,7 +230,7 @@ def _recipients(draft: LetterDraft, *, require: bool) -> tuple[list[Any], list[A
 def _compose(user: User, draft: LetterDraft, *, sending: bool, letter: MailMessage | None) -> OutgoingDraft:
     account = usable_account(user, draft.account_id)
     if sending and not account.smtp_host.strip():
-        raise ValidationFailed({"account_id": "this mail account has no SMTP server to send through"})
+        raise ValidationFailed({"account_id": N_("this mail account has no SMTP server to send through")})
     to, cc, bcc = _recipients(draft, require=sending)
     reply = usable_letter(user, draft.reply_to_letter_id) if draft.reply_to_letter_id else None
     forward = usable_letter(user, draft.forward_of_letter_id) if draft.forward_of_letter_id else None

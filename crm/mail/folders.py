@@ -33,6 +33,7 @@ from crm.mail.models import (
     MailFolder,
 )
 from crm.mail.transport import open_mailbox
+from crm.messages import N_, Message
 from engine.db import db
 
 NO_LEAD_ROLES = (ROLE_TRASH, ROLE_JUNK, ROLE_SENT, ROLE_DRAFTS)
@@ -117,23 +118,26 @@ def set_lead_folders(
     folders = {f.id: f for f in folders_of(account.id)}
     chosen = {int(i) for i in lead_folder_ids}
     if chosen - set(folders):
-        errors["lead_folder_ids"] = "choose folders of this account"
+        errors["lead_folder_ids"] = N_("choose folders of this account")
     elif lead_mode == LEADS_SELECTED and not chosen:
-        errors["lead_folder_ids"] = "choose at least one folder, or switch leads to all folders or off"
+        errors["lead_folder_ids"] = N_("choose at least one folder, or switch leads to all folders or off")
     sources = set(folders) if lead_mode == LEADS_ALL else chosen if lead_mode == LEADS_SELECTED else set()
     scenarios: dict[str, list[int]] = {}
     owner: dict[int, str] = {}
     for scenario, ids in scenario_folders.items():
         if scenario not in LEAD_SCENARIOS:
-            errors["scenario_folders"] = "scenarios are: " + ", ".join(LEAD_SCENARIOS)
+            errors["scenario_folders"] = Message(
+                N_("scenarios are: %(names)s"), names=", ".join(LEAD_SCENARIOS)
+            )
             continue
         picked = sorted({int(i) for i in ids})
         if set(picked) - sources:
-            errors[f"scenario_folders.{scenario}"] = "choose among the folders that produce leads"
+            errors[f"scenario_folders.{scenario}"] = N_("choose among the folders that produce leads")
         for folder_id in picked:
             if owner.setdefault(folder_id, scenario) != scenario:
-                errors[f"scenario_folders.{scenario}"] = (
-                    f"folder {folders[folder_id].name!r} already shows its leads in another workplace"
+                errors[f"scenario_folders.{scenario}"] = Message(
+                    N_("folder %(name)r already shows its leads in another workplace"),
+                    name=folders[folder_id].name,
                 )
         scenarios[scenario] = picked
     if errors:

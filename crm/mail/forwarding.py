@@ -14,6 +14,7 @@ from crm.mail.addresses import parse_recipients
 from crm.mail.models import MailAccount, MailMessage, MailRawMessage
 from crm.mail.outgoing import LINK_KEYS, OutgoingDraft, OutgoingFile, create_outgoing_letter, sender_name_for
 from crm.mail.quoting import forward_header_html, forward_subject
+from crm.messages import N_, Message
 from engine.db import db
 
 _UNSAFE = str.maketrans({c: "_" for c in '/\\:*?"<>|\r\n\t'})
@@ -23,7 +24,7 @@ def forward_letter(letter: MailMessage, to_address: str, by_user: User | None = 
     """Queue a forward of ``letter`` to ``to_address``; adds to the session, does not commit."""
     recipients = parse_recipients("to_address", to_address)
     if len(recipients) != 1:
-        raise ValidationFailed({"to_address": "give one e-mail address to forward to"})
+        raise ValidationFailed({"to_address": N_("give one e-mail address to forward to")})
     account = db.session.get(MailAccount, letter.account_id)
     if account is None:
         raise NotFound(f"mail account {letter.account_id} not found")
@@ -33,7 +34,9 @@ def forward_letter(letter: MailMessage, to_address: str, by_user: User | None = 
         )
     raw = db.session.get(MailRawMessage, letter.raw_id) if letter.raw_id else None
     if raw is None:
-        raise ValidationFailed({"letter": f"letter {letter.id} has no stored message to forward"})
+        raise ValidationFailed(
+            {"letter": Message(N_("letter %(id)s has no stored message to forward"), id=letter.id)}
+        )
     name = " ".join((letter.subject or "").translate(_UNSAFE).split())[:150] or f"letter-{letter.id}"
     draft = OutgoingDraft(
         account=account,

@@ -32,6 +32,7 @@ from crm.mail.ingest import push_changes
 from crm.mail.linking import fill_from_documents, repost_letter_to_feed
 from crm.mail.models import ROLE_TRASH, MailAccount, MailFolder, MailMessage
 from crm.mail.rules import ServerChange, move_letter_locally
+from crm.messages import N_, Message
 from crm.support.models import Ticket
 from crm.support.services import get_ticket
 from engine.db import db
@@ -68,22 +69,22 @@ def get_letter(user: User, letter_id: int) -> MailMessage:
     if letter is None:
         raise NotFound(f"letter {letter_id} not found")
     if not can_view_letter(user, letter):
-        raise AccessDenied(f"you have no access to letter {letter_id}")
+        raise AccessDenied(Message(N_("you have no access to letter %(id)s"), id=letter_id))
     return letter
 
 
 def _letters(user: User, ids: Iterable[int], *, mailbox_work: bool = False) -> list[MailMessage]:
     wanted = list(dict.fromkeys(int(i) for i in ids))
     if not wanted:
-        raise ValidationFailed({"ids": "choose at least one letter"})
+        raise ValidationFailed({"ids": N_("choose at least one letter")})
     if len(wanted) > MAX_IDS:
-        raise ValidationFailed({"ids": f"at most {MAX_IDS} letters at once"})
+        raise ValidationFailed({"ids": Message(N_("at most %(limit)s letters at once"), limit=MAX_IDS)})
     letters = [get_letter(user, i) for i in wanted]
     if mailbox_work:
         for letter in letters:
             account = db.session.get(MailAccount, letter.account_id)
             if account is None or not can_use_account(user, account):
-                raise AccessDenied("only the users of the letter's mail account may move or delete it")
+                raise AccessDenied(N_("only the users of the letter's mail account may move or delete it"))
     return letters
 
 
@@ -140,9 +141,9 @@ def move_letters(user: User, ids: Iterable[int], folder_id: int) -> list[MailMes
     letters = _letters(user, ids, mailbox_work=True)
     target = db.session.get(MailFolder, int(folder_id))
     if target is None:
-        raise ValidationFailed({"folder_id": "no such folder"})
+        raise ValidationFailed({"folder_id": N_("no such folder")})
     if any(letter.account_id != target.account_id for letter in letters):
-        raise ValidationFailed({"folder_id": "a letter moves within its own mail account only"})
+        raise ValidationFailed({"folder_id": N_("a letter moves within its own mail account only")})
     _move(letters, target)
     return letters
 
@@ -199,7 +200,9 @@ def _push_or_refuse(account: MailAccount | None, changes: list[ServerChange]) ->
         push_changes(account, changes)
     except MailError as exc:
         db.session.rollback()
-        raise ValidationFailed({"server": f"the mail server did not do it: {exc}"}) from exc
+        raise ValidationFailed(
+            {"server": Message(N_("the mail server did not do it: %(error)s"), error=str(exc))}
+        ) from exc
 
 
 def take_letter(user: User, letter_id: int) -> MailMessage:
@@ -207,7 +210,7 @@ def take_letter(user: User, letter_id: int) -> MailMessage:
     another user is responsible for cannot be taken."""
     letter = get_letter(user, letter_id)
     if letter.responsible_id not in (None, user.id):
-        raise ValidationFailed({"responsible_id": "another user is responsible for this letter already"})
+        raise ValidationFailed({"responsible_id": N_("another user is responsible for this letter already")})
     letter.responsible_id, letter.responsible_group_id = user.id, None
     db.session.commit()
     return letter
@@ -238,7 +241,7 @@ def link_letter(
     filled in); the letter's Feed row moves to them. Commits."""
     letter = get_letter(user, letter_id)
     if not (client_id or interest_id or ticket_id):
-        raise ValidationFailed({"client_id": "choose a client, an interest or an appeal"})
+        raise ValidationFailed({"client_id": N_("choose a client, an interest or an appeal")})
     client = get_client(user, client_id) if client_id else None
     interest = get_interest(user, interest_id) if interest_id else None
     ticket = get_ticket(user, ticket_id) if ticket_id else None

@@ -33,6 +33,7 @@ from crm.mail.outgoing import (
 from crm.mail.preferences import get_global_font
 from crm.mail.quoting import thread_headers
 from crm.mail.signatures import render_signature
+from crm.messages import N_, Message
 from engine.db import db
 from engine.operations import register_operation
 
@@ -114,10 +115,12 @@ def send_mail_operation(
         recipients = client_address(ids.get("client_id"), ids.get("contact_id"), ids.get("lead_id"))
     body_text = text or ""
     if not body_text and not html:
-        raise ValidationFailed({"text": "give the letter's text or HTML"})
+        raise ValidationFailed({"text": N_("give the letter's text or HTML")})
     original = db.session.get(MailMessage, reply_to_letter_id) if reply_to_letter_id else None
     if reply_to_letter_id and original is None:
-        raise ValidationFailed({"reply_to_letter_id": f"letter {reply_to_letter_id} not found"})
+        raise ValidationFailed(
+            {"reply_to_letter_id": Message(N_("letter %(id)s not found"), id=reply_to_letter_id)}
+        )
     account = _account(account_id or (original.account_id if original is not None else None))
     address = recipients[0]["address"] if recipients else ""
     reason = "" if recipients else "no e-mail address"

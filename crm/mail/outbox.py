@@ -54,6 +54,7 @@ from crm.mail.models import (
 )
 from crm.mail.rawbuild import build_raw
 from crm.mail.transport import mailer_for, open_mailbox
+from crm.messages import N_, Message
 from engine.db import db, utcnow
 from engine.jobs import enqueue
 
@@ -363,12 +364,12 @@ def retry_letter(actor: User, letter_id: int) -> MailOutbox:
         raise NotFound(f"letter {letter_id} not found")
     account = db.session.get(MailAccount, letter.account_id)
     if account is None or not can_use_account(actor, account):
-        raise AccessDenied("you do not use the account of this letter")
+        raise AccessDenied(N_("you do not use the account of this letter"))
     item = db.session.scalars(select(MailOutbox).where(MailOutbox.message_id == letter.id)).first()
     if item is None:
-        raise ValidationFailed({"letter": "this letter was never queued for sending"})
+        raise ValidationFailed({"letter": N_("this letter was never queued for sending")})
     if item.state in (OUTBOX_SENT, OUTBOX_SENDING):
-        raise ValidationFailed({"letter": f"the letter is {item.state} already"})
+        raise ValidationFailed({"letter": Message(N_("the letter is %(state)s already"), state=item.state)})
     item.state, item.attempts, item.next_attempt_at = OUTBOX_PENDING, 0, utcnow()
     item.locked_until, item.sent_at = None, None
     letter.status = STATUS_QUEUED

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from crm.accounts.models import ADMINISTRATOR, User
 from crm.errors import AccessDenied, NotFound, ValidationFailed
 from crm.mail.models import MailListView, MailSettings
+from crm.messages import N_, Message
 from crm.preferences import forget_preference, get_preference, save_preference
 from engine.db import db
 
@@ -33,16 +34,18 @@ def clean_font(family: str, size: str) -> tuple[str, str]:
     size = (size or "").strip().lower().replace(" ", "")
     errors: dict[str, str] = {}
     if not family:
-        errors["font_family"] = "choose a font"
+        errors["font_family"] = N_("choose a font")
     elif not _FAMILY_RE.match(family):
-        errors["font_family"] = "a font name has letters, digits, spaces, commas and hyphens only"
+        errors["font_family"] = N_("a font name has letters, digits, spaces, commas and hyphens only")
     match = _SIZE_RE.match(size)
     if not match:
-        errors["font_size"] = "a size like 10pt or 14px"
+        errors["font_size"] = N_("a size like 10pt or 14px")
     else:
         low, high = FONT_SIZE_RANGE[match.group(2)]
         if not low <= float(match.group(1)) <= high:
-            errors["font_size"] = f"from {low:g} to {high:g} {match.group(2)}"
+            errors["font_size"] = Message(
+                N_("from %(low)g to %(high)g %(unit)s"), low=low, high=high, unit=match.group(2)
+            )
     if errors:
         raise ValidationFailed(errors)
     return family, size
@@ -63,7 +66,7 @@ def get_global_font() -> tuple[str, str]:
 def set_global_font(actor: User, family: str, size: str) -> tuple[str, str]:
     """Set the company's default font (administrators); commits."""
     if not actor.has_role(ADMINISTRATOR):
-        raise AccessDenied("only an administrator may set the company's letter font")
+        raise AccessDenied(N_("only an administrator may set the company's letter font"))
     family, size = clean_font(family, size)
     row = _settings_row()
     if row is None:
@@ -102,19 +105,23 @@ def _clean_view(name: str, settings: Any) -> tuple[str, dict[str, Any]]:
     name = " ".join((name or "").split())
     errors: dict[str, str] = {}
     if not name:
-        errors["name"] = "give the view a name"
+        errors["name"] = N_("give the view a name")
     elif len(name) > VIEW_NAME_MAX:
-        errors["name"] = f"at most {VIEW_NAME_MAX} characters"
+        errors["name"] = Message(N_("at most %(limit)s characters"), limit=VIEW_NAME_MAX)
     if not isinstance(settings, dict):
-        errors["settings"] = "the settings must be an object (columns, sort, filters)"
+        errors["settings"] = N_("the settings must be an object (columns, sort, filters)")
     else:
         try:
             size = len(json.dumps(settings))
         except (TypeError, ValueError):
-            errors["settings"] = "the settings must hold only text, numbers, true/false, lists and objects"
+            errors["settings"] = N_(
+                "the settings must hold only text, numbers, true/false, lists and objects"
+            )
         else:
             if size > VIEW_SETTINGS_MAX_BYTES:
-                errors["settings"] = f"the settings are too big (at most {VIEW_SETTINGS_MAX_BYTES} bytes)"
+                errors["settings"] = Message(
+                    N_("the settings are too big (at most %(limit)s bytes)"), limit=VIEW_SETTINGS_MAX_BYTES
+                )
     if errors:
         raise ValidationFailed(errors)
     return name, settings

@@ -43,6 +43,7 @@ from crm.mail.models import (
     MailMessage,
     MailSignature,
 )
+from crm.messages import N_, Message
 from engine.db import db
 
 # Folders listed first, in this order; the rest follow by name.
@@ -174,7 +175,7 @@ def usable_folder(user: User, folder_id: int) -> MailFolder:
     if folder is None:
         raise NotFound(f"no mail folder {folder_id}")
     if folder.account_id not in usable_account_ids(user):
-        raise AccessDenied(f"folder {folder_id} belongs to an account you do not use")
+        raise AccessDenied(Message(N_("folder %(id)s belongs to an account you do not use"), id=folder_id))
     return folder
 
 
@@ -241,7 +242,7 @@ def letter_page(
     cursor, ``AccessDenied``/``NotFound`` for a folder or account the user may not use.
     """
     if filters.sort not in SORTS:
-        raise ValidationFailed({"sort": "newest or oldest"})
+        raise ValidationFailed({"sort": N_("newest or oldest")})
     limit = max(1, min(limit, MAX_PAGE))
     folder = usable_folder(user, filters.folder_id) if filters.folder_id is not None else None
     conditions = _letter_conditions(user, filters, folder, timezone)
@@ -295,11 +296,11 @@ def _letter_conditions(
         conditions.append(MailMessage.marked_for_deletion.is_(False))
         if filters.account_id is not None:
             if filters.account_id not in ids:
-                raise AccessDenied(f"you do not use mail account {filters.account_id}")
+                raise AccessDenied(Message(N_("you do not use mail account %(id)s"), id=filters.account_id))
             conditions.append(MailMessage.account_id == filters.account_id)
         if filters.virtual:
             if filters.virtual not in VIRTUAL_FOLDERS:
-                raise ValidationFailed({"virtual": "drafts, outbox or sent"})
+                raise ValidationFailed({"virtual": N_("drafts, outbox or sent")})
             conditions += [
                 MailMessage.folder_id.is_(None),
                 MailMessage.direction == DIRECTION_OUT,
@@ -331,7 +332,7 @@ def _letter_conditions(
         elif filters.lead_scenario in LEAD_SCENARIOS:
             conditions.append(MailMessage.lead_scenario == filters.lead_scenario)
         else:
-            raise ValidationFailed({"lead": "sales, support or any"})
+            raise ValidationFailed({"lead": N_("sales, support or any")})
     return conditions
 
 
@@ -348,7 +349,7 @@ def _responsibility(user: User, value: str) -> list[ColumnElement[bool]]:
             MailMessage.responsible_id.is_(None),
             MailMessage.responsible_group_id.in_(group_ids) if group_ids else false(),
         ]
-    raise ValidationFailed({"responsible": "me, none or group"})
+    raise ValidationFailed({"responsible": N_("me, none or group")})
 
 
 def _links(filters: LetterFilters) -> list[ColumnElement[bool]]:
@@ -363,7 +364,7 @@ def _links(filters: LetterFilters) -> list[ColumnElement[bool]]:
     elif filters.linked in columns:
         found.append(columns[filters.linked].is_not(None))
     elif filters.linked:
-        raise ValidationFailed({"linked": "client, interest, ticket or none"})
+        raise ValidationFailed({"linked": N_("client, interest, ticket or none")})
     for name, value in (
         ("client", filters.client_id),
         ("interest", filters.interest_id),
@@ -376,7 +377,7 @@ def _links(filters: LetterFilters) -> list[ColumnElement[bool]]:
 
 def _dates(filters: LetterFilters, timezone: str) -> list[ColumnElement[bool]]:
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        raise ValidationFailed({"date_to": "the end of the period is before its start"})
+        raise ValidationFailed({"date_to": N_("the end of the period is before its start")})
     zone = ZoneInfo(timezone)
     found: list[ColumnElement[bool]] = []
     if filters.date_from:
@@ -413,7 +414,7 @@ def decode_cursor(token: str) -> tuple[datetime, int]:
         stamp, ident = raw.split("|")
         return datetime.strptime(stamp, "%Y%m%dT%H%M%S.%f").replace(tzinfo=UTC), int(ident)
     except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
-        raise ValidationFailed({"after": "not a letter-list position"}) from exc
+        raise ValidationFailed({"after": N_("not a letter-list position")}) from exc
 
 
 # --- one letter, its files, printing, the picker -----------------------------------------------------------
@@ -518,7 +519,7 @@ def sender_target(user: User, address: str) -> SenderTarget:
     potential clients; ``kind="list"`` when none matches."""
     normalized = address.strip().lower()
     if not normalized or "@" not in normalized:
-        raise ValidationFailed({"address": "not an e-mail address"})
+        raise ValidationFailed({"address": N_("not an e-mail address")})
     stmt = (
         select(ContactDetail.client_id, ContactDetail.contact_id)
         .join(Client, Client.id == ContactDetail.client_id)

@@ -13,6 +13,7 @@ from crm.mail.autotext import appeal_number_of, with_appeal_number
 from crm.mail.compose import LetterDraft, new_letter_defaults, send_letter
 from crm.mail.models import ACCOUNT_PERSONAL, MailAccount, MailMessage
 from crm.mail.outgoing import client_address, text_to_html
+from crm.messages import N_, Message
 
 OWNER_KEYS = ("client", "contact", "lead", "interest", "ticket")
 
@@ -31,7 +32,9 @@ def send_quick_letter(
     has no mail account (the caller then records the letter as an interaction). ``ValidationFailed`` with
     field errors (``to``: no address on the card, or a bad one)."""
     if owner not in OWNER_KEYS:
-        raise ValidationFailed({"owner": f"letters are written from {', '.join(OWNER_KEYS)} cards"})
+        raise ValidationFailed(
+            {"owner": Message(N_("letters are written from %(cards)s cards"), cards=", ".join(OWNER_KEYS))}
+        )
     account = writing_account(user)
     if account is None:
         return None
@@ -40,7 +43,7 @@ def send_quick_letter(
         client_address(links.get("client_id"), links.get("contact_id"), links.get("lead_id"))
     )
     if not recipients:
-        raise ValidationFailed({"to": "the card has no e-mail address; enter one"})
+        raise ValidationFailed({"to": N_("the card has no e-mail address; enter one")})
     defaults = new_letter_defaults(
         user,
         account.id,

@@ -27,6 +27,7 @@ from crm.clients.models import Client
 from crm.clients.normalize import is_valid_email, normalize_email
 from crm.errors import AccessDenied, NotFound, ValidationFailed
 from crm.mail.models import ROLE_TRASH, MailAccount, MailFolder, MailMessage, MailSortingRule
+from crm.messages import N_, Message
 from engine.db import db
 
 TEXT_FIELDS = ("from", "to", "cc", "subject", "body")
@@ -82,13 +83,13 @@ def _ensure_can_manage(actor: User, account_id: int | None) -> MailAccount | Non
 
     if account_id is None:
         if ADMINISTRATOR not in actor.role_codes:
-            raise AccessDenied("only an administrator manages rules for every account")
+            raise AccessDenied(N_("only an administrator manages rules for every account"))
         return None
     account = db.session.get(MailAccount, account_id)
     if account is None:
-        raise ValidationFailed({"account_id": "no such mail account"})
+        raise ValidationFailed({"account_id": N_("no such mail account")})
     if not can_manage_account(actor, account):
-        raise AccessDenied("you may not manage the rules of this mail account")
+        raise AccessDenied(N_("you may not manage the rules of this mail account"))
     return account
 
 
@@ -147,13 +148,13 @@ def _clean_rule(data: Mapping[str, Any], account: MailAccount | None, *, partial
     known = {"account_id", "name", "conditions", "match_all", "actions", "stop_processing", "is_active",
              "position"}  # fmt: skip
     for name in sorted(set(data) - known):
-        errors[name] = "not a rule setting"
+        errors[name] = N_("not a rule setting")
     if "name" in data or not partial:
         name = " ".join(str(data.get("name") or "").split())
         if not name:
-            errors["name"] = "give the rule a name"
+            errors["name"] = N_("give the rule a name")
         elif len(name) > 200:
-            errors["name"] = "at most 200 characters"
+            errors["name"] = N_("at most 200 characters")
         cleaned["name"] = name
     for flag in ("match_all", "stop_processing", "is_active"):
         if flag in data:
@@ -165,16 +166,16 @@ def _clean_rule(data: Mapping[str, Any], account: MailAccount | None, *, partial
         try:
             cleaned["conditions"] = [_clean_condition(c) for c in data.get("conditions") or []]
         except ValueError as exc:
-            errors["conditions"] = str(exc)
+            errors["conditions"] = exc.args[0] if exc.args else str(exc)
         if "conditions" not in errors and not cleaned["conditions"]:
-            errors["conditions"] = "add at least one condition"
+            errors["conditions"] = N_("add at least one condition")
     if "actions" in data or not partial:
         try:
             cleaned["actions"] = [_clean_action(a, account) for a in data.get("actions") or []]
         except ValueError as exc:
-            errors["actions"] = str(exc)
+            errors["actions"] = exc.args[0] if exc.args else str(exc)
         if "actions" not in errors and not cleaned["actions"]:
-            errors["actions"] = "add at least one action"
+            errors["actions"] = N_("add at least one action")
     if errors:
         raise ValidationFailed(errors)
     return cleaned
@@ -182,62 +183,76 @@ def _clean_rule(data: Mapping[str, Any], account: MailAccount | None, *, partial
 
 def _clean_condition(condition: Any) -> dict[str, Any]:
     if not isinstance(condition, Mapping):
-        raise ValueError("each condition is a field, a comparison and a value")
+        raise ValueError(N_("each condition is a field, a comparison and a value"))
     field_name, op, value = condition.get("field"), condition.get("op"), condition.get("value")
     if field_name not in CONDITION_FIELDS:
-        raise ValueError(f"unknown condition field {field_name!r}; use one of: {', '.join(CONDITION_FIELDS)}")
+        raise ValueError(
+            Message(
+                N_("unknown condition field %(name)r; use one of: %(choices)s"),
+                name=field_name,
+                choices=", ".join(CONDITION_FIELDS),
+            )
+        )
     if field_name == "has_attachments":
         if op not in (None, "is"):
-            raise ValueError("'has attachments' is compared with 'is'")
+            raise ValueError(N_("'has attachments' is compared with 'is'"))
         truth = value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
         return {"field": field_name, "op": "is", "value": truth}
     if field_name == "size":
         if op not in SIZE_OPS:
-            raise ValueError("size is compared with greater_than or less_than (kilobytes)")
+            raise ValueError(N_("size is compared with greater_than or less_than (kilobytes)"))
         if isinstance(value, bool) or not str(value).strip().isdigit():
-            raise ValueError("a size is a whole number of kilobytes")
+            raise ValueError(N_("a size is a whole number of kilobytes"))
         return {"field": field_name, "op": op, "value": int(str(value).strip())}
     if op not in TEXT_OPS:
-        raise ValueError(f"unknown comparison {op!r}; use one of: {', '.join(TEXT_OPS)}")
+        raise ValueError(
+            Message(
+                N_("unknown comparison %(op)r; use one of: %(choices)s"), op=op, choices=", ".join(TEXT_OPS)
+            )
+        )
     text = str(value or "").strip()
     if not text:
-        raise ValueError(f"give the text to compare {field_name} with")
+        raise ValueError(Message(N_("give the text to compare %(name)s with"), name=field_name))
     if len(text) > VALUE_MAX:
-        raise ValueError(f"a condition's text has at most {VALUE_MAX} characters")
+        raise ValueError(Message(N_("a condition's text has at most %(limit)s characters"), limit=VALUE_MAX))
     return {"field": field_name, "op": op, "value": text}
 
 
 def _clean_action(action: Any, account: MailAccount | None) -> dict[str, Any]:
     if not isinstance(action, Mapping) or action.get("type") not in ACTION_TYPES:
-        raise ValueError("unknown action; use one of: " + ", ".join(ACTION_TYPES))
+        raise ValueError(
+            Message(N_("unknown action; use one of: %(choices)s"), choices=", ".join(ACTION_TYPES))
+        )
     kind = action["type"]
     if kind == "move_to_folder":
         folder_id = action.get("folder_id")
         folder = db.session.get(MailFolder, int(folder_id)) if str(folder_id or "").isdigit() else None
         if account is None:
-            raise ValueError("moving to a folder needs a rule of one account (folders belong to an account)")
+            raise ValueError(
+                N_("moving to a folder needs a rule of one account (folders belong to an account)")
+            )
         if folder is None or folder.account_id != account.id:
-            raise ValueError("choose a folder of this account to move letters to")
+            raise ValueError(N_("choose a folder of this account to move letters to"))
         return {"type": kind, "folder_id": folder.id}
     if kind == "set_responsible":
         user_id = action.get("user_id")
         user = db.session.get(User, int(user_id)) if str(user_id or "").isdigit() else None
         if user is None or not user.is_active:
-            raise ValueError("choose an active user to make responsible")
+            raise ValueError(N_("choose an active user to make responsible"))
         return {"type": kind, "user_id": user.id}
     if kind == "link_to_client":
         client_id = action.get("client_id")
         client = db.session.get(Client, int(client_id)) if str(client_id or "").isdigit() else None
         if client is None or client.merged_into_id is not None:
-            raise ValueError("choose the client to link letters to")
+            raise ValueError(N_("choose the client to link letters to"))
         return {"type": kind, "client_id": client.id}
     if kind == "forward_to":
         address = normalize_email(str(action.get("address") or "").replace("\t", ""))
         if not is_valid_email(address):
-            raise ValueError("give the e-mail address to forward letters to")
+            raise ValueError(N_("give the e-mail address to forward letters to"))
         own = {normalize_email(a) for a in db.session.scalars(select(MailAccount.email_address))}
         if address in own:
-            raise ValueError("forwarding to one of the CRM's own mail accounts would loop")
+            raise ValueError(N_("forwarding to one of the CRM's own mail accounts would loop"))
         return {"type": kind, "address": address}
     return {"type": kind}
 

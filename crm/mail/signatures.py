@@ -16,6 +16,7 @@ from crm.activities.sanitize import sanitize_note_html
 from crm.errors import AccessDenied, NotFound, ValidationFailed
 from crm.mail.autotext import AutotextContext, render_autotext, unknown_placeholders
 from crm.mail.models import MailAccount, MailSignature
+from crm.messages import N_, Message
 from crm.preferences import get_preference, save_preference
 from engine.db import db
 
@@ -46,9 +47,9 @@ def get_signature(user: User, signature_id: int) -> MailSignature:
 
 def _ensure_may_edit(actor: User, signature: MailSignature) -> None:
     if signature.owner_id is None and not actor.has_role(ADMINISTRATOR):
-        raise AccessDenied("only an administrator may change a shared signature")
+        raise AccessDenied(N_("only an administrator may change a shared signature"))
     if signature.owner_id is not None and signature.owner_id != actor.id:
-        raise AccessDenied("this is another user's signature")
+        raise AccessDenied(N_("this is another user's signature"))
 
 
 def _clean(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -57,14 +58,16 @@ def _clean(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     if not partial or "name" in data:
         name = " ".join(str(data.get("name") or "").split())
         if not name:
-            errors["name"] = "give the signature a name"
+            errors["name"] = N_("give the signature a name")
         elif len(name) > NAME_MAX:
-            errors["name"] = f"at most {NAME_MAX} characters"
+            errors["name"] = Message(N_("at most %(limit)s characters"), limit=NAME_MAX)
         cleaned["name"] = name
     if not partial or "body_html" in data:
         body = str(data.get("body_html") or "")
         if len(body) > BODY_MAX:
-            errors["body_html"] = f"the signature is too long (at most {BODY_MAX} characters)"
+            errors["body_html"] = Message(
+                N_("the signature is too long (at most %(limit)s characters)"), limit=BODY_MAX
+            )
         unknown = unknown_placeholders(body)
         if unknown:
             errors["body_html"] = "unknown autotext: " + ", ".join("{{" + u + "}}" for u in unknown)
@@ -81,7 +84,7 @@ def create_signature(actor: User, data: dict[str, Any]) -> MailSignature:
     Commits."""
     shared = bool(data.get("shared"))
     if shared and not actor.has_role(ADMINISTRATOR):
-        raise AccessDenied("only an administrator may create a shared signature")
+        raise AccessDenied(N_("only an administrator may create a shared signature"))
     signature = MailSignature(**_clean(data, partial=False), owner_id=None if shared else actor.id)
     db.session.add(signature)
     db.session.commit()
@@ -119,7 +122,7 @@ def choose_signature(user: User, account_id: int, signature_id: int | None) -> N
     if signature_id is not None:
         signature = get_signature(user, signature_id)
         if not signature.is_active:
-            raise ValidationFailed({"signature_id": "this signature is switched off"})
+            raise ValidationFailed({"signature_id": N_("this signature is switched off")})
     choices = dict(get_preference(user.id, CHOICE_KEY, {}) or {})
     choices[str(account_id)] = signature_id or 0
     save_preference(user.id, CHOICE_KEY, choices)

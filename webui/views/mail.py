@@ -26,6 +26,7 @@ from crm.mail import queries as mail_queries
 from crm.mail.queries import COLUMNS, DEFAULT_COLUMNS, LetterFilters
 from webui.authz import role_required
 from webui.safe_urls import local_target
+from webui.service_messages import error_text, localized_errors
 from webui.views.workplace_common import abort_for, parse_id
 
 bp = Blueprint("mail", __name__, url_prefix="/mail")
@@ -226,7 +227,7 @@ def index() -> Any:
     try:
         page = load_page(filters)
     except ValidationFailed as exc:
-        errors.update(exc.field_errors)
+        errors.update(localized_errors(exc.field_errors))
         filters = LetterFilters(folder_id=filters.folder_id, account_id=filters.account_id)
         page = load_page(filters)
     open_letter = parse_id(request.args.get("letter"))
@@ -304,7 +305,7 @@ def bulk() -> Response:
     except (AccessDenied, NotFound):
         flash(_("Some of the selected letters are not in your mailboxes."), "danger")
     except ValidationFailed as exc:
-        flash("; ".join(_(m) for m in exc.field_errors.values()), "danger")
+        flash(error_text(exc), "danger")
     else:
         flash(done, "success")
     return redirect(_back(), 303)
@@ -359,9 +360,7 @@ def view_save() -> Response:
     try:
         view = preferences.save_list_view(current_user, request.form.get("name", ""), settings)
     except ValidationFailed as exc:
-        flash(
-            _("The list settings were not saved: %(why)s", why="; ".join(exc.field_errors.values())), "danger"
-        )
+        flash(_("The list settings were not saved: %(why)s", why=error_text(exc)), "danger")
         return redirect(_back(), 303)
     flash(_("List settings saved as “%(name)s”.", name=view.name), "success")
     return redirect(url_for("mail.view_load", view_id=view.id), 303)

@@ -21,6 +21,7 @@ from crm.mail import signatures as signature_service
 from crm.mail.ingest import sync_account
 from crm.mail.models import LEAD_SCENARIOS, LEADS_ALL, LEADS_OFF, LEADS_SELECTED
 from webui.authz import role_required
+from webui.service_messages import error_text, localized_errors
 from webui.views.mail_forms import AccountForm, attach_errors
 from webui.views.workplace_common import abort_for, int_arg, parse_id
 
@@ -190,7 +191,7 @@ def account_folders_refresh(account_id: int) -> Response:
     try:
         folders = account_service.refresh_folders(account.id)
     except CrmError as exc:
-        flash(_("The folders could not be read: %(why)s", why=str(exc)), "danger")
+        flash(_("The folders could not be read: %(why)s", why=error_text(exc)), "danger")
     else:
         flash(_("%(count)d folders found on the server.", count=len(folders)), "success")
     return redirect(url_for("mail_admin.account_edit", account_id=account.id) + "#folders", 303)
@@ -215,7 +216,7 @@ def account_leads(account_id: int) -> Any:
             _account_form(account, submitted=False),
             account,
             422,
-            lead_errors={k: _(v) for k, v in exc.field_errors.items()},
+            lead_errors=localized_errors(exc.field_errors),
             lead_form={"mode": request.form.get("lead_mode", ""), "chosen": chosen, "scenarios": scenarios},
         )
     flash(_("Lead settings saved."), "success")

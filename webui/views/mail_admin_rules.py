@@ -20,6 +20,7 @@ from crm.mail import signatures as signature_service
 from crm.mail.autotext import PLACEHOLDERS
 from crm.mail.models import MailSortingRule
 from webui.authz import role_required
+from webui.service_messages import localized_errors
 from webui.views.mail_admin import bp
 from webui.views.mail_forms import FONT_FAMILIES, FONT_SIZES, FontForm, RuleForm, SignatureForm, attach_errors
 from webui.views.mail_settings import save_signature
@@ -147,7 +148,7 @@ def rule_new() -> Any:
         try:
             rule = rule_service.create_rule(current_user, data)
         except ValidationFailed as exc:
-            errors = {k: _(v) for k, v in exc.field_errors.items()}
+            errors = localized_errors(exc.field_errors)
             attach_errors(
                 form, ValidationFailed({k: v for k, v in exc.field_errors.items() if hasattr(form, k)})
             )
@@ -179,7 +180,7 @@ def rule_edit(rule_id: int) -> Any:
         try:
             rule_service.update_rule(current_user, rule.id, _rule_data(form, conditions, actions))
         except ValidationFailed as exc:
-            errors = {k: _(v) for k, v in exc.field_errors.items()}
+            errors = localized_errors(exc.field_errors)
             attach_errors(
                 form, ValidationFailed({k: v for k, v in exc.field_errors.items() if hasattr(form, k)})
             )

@@ -28,6 +28,7 @@ from crm.mail.outgoing import sender_name_for
 from crm.support.services import get_ticket
 from webui.authz import role_required
 from webui.safe_urls import local_referrer, local_target
+from webui.service_messages import localize
 from webui.views.mail import bp, selected_ids
 from webui.views.mail_forms import FONT_FAMILIES, FONT_SIZES, ComposeForm, attach_errors
 from webui.views.mail_render import clean_letter_html
@@ -230,7 +231,7 @@ def compose() -> Any:
         else:
             sent = compose_service.send_letter(current_user, draft, letter_id)
     except ValidationFailed as exc:
-        page_errors = {k: _(v) for k, v in exc.field_errors.items() if k in PAGE_ERRORS}
+        page_errors = {k: localize(v) for k, v in exc.field_errors.items() if k in PAGE_ERRORS}
         rest = ValidationFailed({k: v for k, v in exc.field_errors.items() if k not in PAGE_ERRORS})
         loose = attach_errors(form, rest)
         for message in loose:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -22,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crm.errors import ValidationFailed
+from webui.service_messages import localize
 
 SECURITY_CHOICES = [("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", _l("None (plain)"))]
 FONT_FAMILIES = ("Arial", "Calibri", "Georgia", "Tahoma", "Times New Roman", "Verdana", "Courier New")
@@ -34,9 +34,9 @@ def attach_errors(form: FlaskForm, exc: ValidationFailed, aliases: dict[str, str
     for name, message in exc.field_errors.items():
         target = getattr(form, (aliases or {}).get(name, name), None)
         if target is None or not hasattr(target, "errors"):
-            loose.append(_(message))
+            loose.append(localize(message))
             continue
-        target.errors = [*list(target.errors or []), _(message)]
+        target.errors = [*list(target.errors or []), localize(message)]
     return loose
 
 

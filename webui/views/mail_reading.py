@@ -17,6 +17,7 @@ from crm.mail import letters as letter_service
 from crm.mail import queries as mail_queries
 from crm.mail.models import MailMessage
 from webui.authz import role_required
+from webui.service_messages import error_text
 from webui.views.mail import bp
 from webui.views.mail_render import RenderedBody, clean_letter_html, letter_document, text_as_html
 from webui.views.workplace_common import abort_for, is_htmx
@@ -100,7 +101,7 @@ def letter_action(letter_id: int, action: str) -> Any:
     except (AccessDenied, NotFound) as exc:
         abort_for(exc)
     except ValidationFailed as exc:
-        return _pane(_letter_or_abort(letter_id), status=422, message="; ".join(exc.field_errors.values()))
+        return _pane(_letter_or_abort(letter_id), status=422, message=error_text(exc))
     return _pane(_letter_or_abort(letter_id), message=done)
 
 
@@ -129,7 +130,7 @@ def _responsibility_change(change: Callable[[Any, int], Any], letter_id: int, do
     except (AccessDenied, NotFound) as exc:
         abort_for(exc)
     except ValidationFailed as exc:
-        return _pane(_letter_or_abort(letter_id), status=409, message="; ".join(exc.field_errors.values()))
+        return _pane(_letter_or_abort(letter_id), status=409, message=error_text(exc))
     return _pane(_letter_or_abort(letter_id), message=done)
 
 

@@ -17,6 +17,7 @@ from crm.mail import queries as mail_queries
 from crm.mail import signatures as signature_service
 from crm.mail.autotext import PLACEHOLDERS
 from webui.authz import role_required
+from webui.service_messages import error_text, localized_errors
 from webui.views.mail import bp
 from webui.views.mail_forms import FONT_FAMILIES, FONT_SIZES, SignatureForm, attach_errors
 from webui.views.workplace_common import abort_for, parse_id
@@ -63,13 +64,13 @@ def settings_accounts() -> Any:
             try:
                 account_service.set_sender_name(current_user, account.id, name)
             except ValidationFailed as exc:
-                errors[name_field] = "; ".join(_(m) for m in exc.field_errors.values())
+                errors[name_field] = error_text(exc)
         choice = request.form.get(f"signature_{account.id}")
         if choice is not None:
             try:
                 signature_service.choose_signature(current_user, account.id, parse_id(choice))
             except ValidationFailed as exc:
-                errors[f"signature_{account.id}"] = "; ".join(_(m) for m in exc.field_errors.values())
+                errors[f"signature_{account.id}"] = error_text(exc)
             except CrmError as exc:
                 abort_for(exc)
     if errors:
@@ -87,7 +88,7 @@ def settings_font() -> Any:
     try:
         preferences.set_personal_font(current_user, family, size)
     except ValidationFailed as exc:
-        errors = {k: _(v) for k, v in exc.field_errors.items()}
+        errors = localized_errors(exc.field_errors)
         return _render(422, errors=errors, values={"font_family": family, "font_size": size})
     flash(_("Your letter font is saved."), "success")
     return redirect(url_for("mail.settings"), 303)
