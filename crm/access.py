@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from crm.absences.services import users_represented_by
 from crm.accounts.models import ADMINISTRATOR, EMPLOYEE, MANAGER, User
 from crm.errors import AccessDenied
+from crm.messages import N_, Message
 from engine.db import db
 
 WORKING_ROLES = (MANAGER, EMPLOYEE)
@@ -151,13 +152,13 @@ def can_view_client(actor: User, client: Any, at: datetime | None = None) -> boo
 def ensure_can_view_client(actor: User, client: Any, at: datetime | None = None) -> None:
     """Raise ``AccessDenied`` unless ``actor`` may open the client card."""
     if not can_view_client(actor, client, at):
-        raise AccessDenied(f"you have no access to client {client.id}")
+        raise AccessDenied(Message(N_("you have no access to client %(id)s"), id=client.id))
 
 
 def ensure_can_edit_client(actor: User, client: Any, at: datetime | None = None) -> None:
     """Raise ``AccessDenied`` unless ``actor`` may change the client (same reach as viewing it)."""
     if not can_view_client(actor, client, at):
-        raise AccessDenied(f"you may not change client {client.id}")
+        raise AccessDenied(Message(N_("you may not change client %(id)s"), id=client.id))
 
 
 def can_view_lead(actor: User, lead: Any, at: datetime | None = None) -> bool:
@@ -176,7 +177,7 @@ def can_view_lead(actor: User, lead: Any, at: datetime | None = None) -> bool:
 def ensure_can_view_lead(actor: User, lead: Any, at: datetime | None = None) -> None:
     """Raise ``AccessDenied`` unless ``actor`` may open (and work on) the potential client."""
     if not can_view_lead(actor, lead, at):
-        raise AccessDenied(f"you have no access to potential client {lead.id}")
+        raise AccessDenied(Message(N_("you have no access to potential client %(id)s"), id=lead.id))
 
 
 def can_view_record(actor: User, record: Any, at: datetime | None = None) -> bool:

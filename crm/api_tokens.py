@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.accounts.models import ADMINISTRATOR, User
 from crm.errors import AccessDenied, CrmError, NotFound, ValidationFailed
+from crm.messages import N_, Message
 from engine.db import Base, UTCDateTime, db, utcnow
 
 TOKEN_PREFIX = "rmc_"
@@ -59,11 +60,11 @@ def issue_token(actor: User, name: str) -> tuple[str, ApiToken]:
     """Create a token for ``actor`` named ``name`` and commit; returns the plaintext (shown once) and the row."""
     clean = (name or "").strip()
     if not clean:
-        raise ValidationFailed({"name": "give the token a name, e.g. the integration that will use it"})
+        raise ValidationFailed({"name": N_("give the token a name, e.g. the integration that will use it")})
     if len(clean) > NAME_MAX_LENGTH:
-        raise ValidationFailed({"name": f"at most {NAME_MAX_LENGTH} characters"})
+        raise ValidationFailed({"name": Message(N_("at most %(limit)s characters"), limit=NAME_MAX_LENGTH)})
     if not actor.is_active:
-        raise AccessDenied("a deactivated user cannot create API tokens")
+        raise AccessDenied(N_("a deactivated user cannot create API tokens"))
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
     row = ApiToken(
         user_id=actor.id,
@@ -107,7 +108,7 @@ def revoke_token(actor: User, token_id: int) -> ApiToken:
     if row is None:
         raise NotFound(f"API token {token_id} not found")
     if row.user_id != actor.id and not actor.has_role(ADMINISTRATOR):
-        raise AccessDenied("you may revoke only your own API tokens")
+        raise AccessDenied(N_("you may revoke only your own API tokens"))
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         db.session.commit()

@@ -25,6 +25,7 @@ from crm.deals.services import (
 from crm.errors import NotFound, ValidationFailed
 from crm.history import record_change
 from crm.mail.operations import register_mail_operations
+from crm.messages import N_
 from crm.support.models import Ticket
 from crm.support.services import assign_ticket_responsible_in_session, create_ticket_in_session
 from engine.db import db
@@ -100,7 +101,7 @@ def post_to_feed_operation(
     if client_id:
         links["client_id"] = client_id
     if not links:
-        raise ValidationFailed({"business_key": "give a business key or a client id"})
+        raise ValidationFailed({"business_key": N_("give a business key or a client id")})
     body = "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"
     note = add_note_in_session(None, {**links, "body_html": body})
     db.session.flush()

@@ -23,6 +23,7 @@ from crm.clients.leads import create_lead_in_session
 from crm.clients.models import Client, ContactDetail
 from crm.deals.models import OUTCOME_LOST, Interest
 from crm.errors import ValidationFailed
+from crm.messages import N_
 from crm.processes_models import CHANNEL_EMAIL, CHANNEL_IN_APP, ProcessNotification
 from crm.support.models import TICKET_STATUSES, Ticket
 from crm.support.services import record_first_response_in_session, set_ticket_status_in_session
@@ -71,7 +72,9 @@ def notify_operation(
         if responsible is not None:
             recipients.add(responsible)
     if not recipients and not to_email:
-        raise ValidationFailed({"user_id": "nobody to notify: give a user, the responsible or an address"})
+        raise ValidationFailed(
+            {"user_id": N_("nobody to notify: give a user, the responsible or an address")}
+        )
     common = {"text": text, "business_key": business_key, "client_id": client_id, "lead_id": lead_id}
     rows = [ProcessNotification(channel=CHANNEL_IN_APP, user_id=uid, **common) for uid in sorted(recipients)]
     if to_email:

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from crm.accounts.models import ADMINISTRATOR, User
 from crm.errors import AccessDenied, NotFound, ValidationFailed
+from crm.messages import N_
 from crm.processes_models import TriggerSetting
 from engine.calendar import WorkCalendar, parse_time_of_day
 from engine.calendar_service import get_default_calendar
@@ -119,7 +120,7 @@ def configure_trigger(
     ``params`` is merged over the current ones and validated against the trigger's schema.
     """
     if actor is not None and not actor.has_role(ADMINISTRATOR):
-        raise AccessDenied("only an administrator may configure triggers")
+        raise AccessDenied(N_("only an administrator may configure triggers"))
     trigger = _get(key)
     row = db.session.scalars(select(TriggerSetting).where(TriggerSetting.key == key)).first()
     if row is None:

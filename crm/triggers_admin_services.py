@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from crm.accounts.models import User
 from crm.errors import ValidationFailed
+from crm.messages import N_
 from crm.triggers import (
     Trigger,
     TriggerState,
@@ -143,7 +144,7 @@ def form_to_params(trigger: Trigger, form: Mapping[str, str]) -> dict[str, Any]:
             try:
                 params[name] = int(raw)
             except ValueError:
-                errors[name] = "enter a whole number"
+                errors[name] = N_("enter a whole number")
         else:
             params[name] = raw
     for name in DURATION_PARAMS & params.keys():
@@ -155,7 +156,7 @@ def form_to_params(trigger: Trigger, form: Mapping[str, str]) -> dict[str, Any]:
         try:
             parse_time_of_day(name, params[name])
         except CalendarInvalid:
-            errors[name] = "write the time as HH:MM, e.g. 10:00"
+            errors[name] = N_("write the time as HH:MM, e.g. 10:00")
     if errors:
         raise ValidationFailed(errors)
     return params

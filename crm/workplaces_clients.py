@@ -17,6 +17,7 @@ from crm.accounts.models import User
 from crm.activities.models import Note
 from crm.clients.models import Client, Segment
 from crm.errors import ValidationFailed
+from crm.messages import N_
 from crm.quality.services import AMBER, GREEN, RED, QualityResult, quality_for_clients
 from crm.statuses.models import DEFAULT_STATUS, STATUS_CODES, ClientWorkState, WorkStatus
 from crm.statuses.services import statuses_for_clients
@@ -93,7 +94,7 @@ def _conditions(actor: User, filters: ClientFilters) -> list:  # type: ignore[ty
         )
     if filters.status:
         if filters.status not in STATUS_CODES:
-            raise ValidationFailed({"status": "no such work status"})
+            raise ValidationFailed({"status": N_("no such work status")})
         stored = select(ClientWorkState.client_id).where(ClientWorkState.status == filters.status)
         if filters.status == DEFAULT_STATUS:
             # Clients never calculated are "New" too.
@@ -106,7 +107,7 @@ def _conditions(actor: User, filters: ClientFilters) -> list:  # type: ignore[ty
     if filters.responsible_id is not None:
         conditions.append(Client.responsible_id == filters.responsible_id)
     if filters.quality and filters.quality not in QUALITY_FILTERS:
-        raise ValidationFailed({"quality": "red, amber, green or none"})
+        raise ValidationFailed({"quality": N_("red, amber, green or none")})
     return conditions
 
 

@@ -14,6 +14,7 @@ from crm.absences.services import hand_over_clients
 from crm.accounts.models import User
 from crm.errors import ValidationFailed
 from crm.importing.admin_services import ensure_admin
+from crm.messages import N_, Message
 from engine.db import db, utcnow
 from engine.humantask_model import OPEN, HumanTask
 
@@ -41,7 +42,7 @@ def list_absences(
 ) -> tuple[list[AbsenceRow], int]:
     """Absences (current, upcoming, past or all; of one absent user or deputy), newest start first, paged."""
     if when not in WHEN_CHOICES:
-        raise ValidationFailed({"when": f"One of {', '.join(WHEN_CHOICES)}."})
+        raise ValidationFailed({"when": Message(N_("One of %(choices)s."), choices=", ".join(WHEN_CHOICES))})
     now = now or utcnow()
     absent, deputy = aliased(User), aliased(User)
     filters = []
@@ -87,7 +88,7 @@ def hand_over_summary(from_user_id: int) -> dict[str, int]:
     from crm.support.models import OPEN_TICKET_STATUSES, Ticket
 
     if db.session.get(User, from_user_id) is None:
-        raise ValidationFailed({"from_user_id": "No such user."})
+        raise ValidationFailed({"from_user_id": N_("No such user.")})
     plan = (
         ("clients", Client, Client.responsible_id == from_user_id),
         ("leads", Lead, (Lead.responsible_id == from_user_id) & (Lead.status == LEAD_OPEN)),

@@ -10,6 +10,7 @@ from crm.absences.models import Absence
 from crm.accounts.models import ADMINISTRATOR, User
 from crm.errors import AccessDenied, NotFound, ValidationFailed
 from crm.history import ACTION_HAND_OVER, record_change
+from crm.messages import N_
 from engine.db import db, utcnow
 
 HAND_OVER_CHUNK = 1000  # ids per UPDATE: stays under SQLite's bound-parameter limit
@@ -20,17 +21,17 @@ def create_absence(
 ) -> Absence:
     """Record that ``user_id`` is away and ``deputy_id`` stands in; administrators or the user themself."""
     if not (actor.has_role(ADMINISTRATOR) or actor.id == user_id):
-        raise AccessDenied("only an administrator or the absent user may record an absence")
+        raise AccessDenied(N_("only an administrator or the absent user may record an absence"))
     errors: dict[str, str] = {}
     if user_id == deputy_id:
-        errors["deputy_id"] = "a deputy must be another user"
+        errors["deputy_id"] = N_("a deputy must be another user")
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        errors["starts_at"] = "give aware datetimes"
+        errors["starts_at"] = N_("give aware datetimes")
     elif starts_at >= ends_at:
-        errors["ends_at"] = "the absence must end after it starts"
+        errors["ends_at"] = N_("the absence must end after it starts")
     for field, uid in (("user_id", user_id), ("deputy_id", deputy_id)):
         if db.session.get(User, uid) is None:
-            errors[field] = "no such user"
+            errors[field] = N_("no such user")
     if errors:
         raise ValidationFailed(errors)
     absence = Absence(
@@ -52,7 +53,7 @@ def cancel_absence(actor: User, absence_id: int) -> None:
     if absence is None:
         raise NotFound(f"absence {absence_id} not found")
     if not (actor.has_role(ADMINISTRATOR) or actor.id == absence.user_id):
-        raise AccessDenied("only an administrator or the absent user may cancel an absence")
+        raise AccessDenied(N_("only an administrator or the absent user may cancel an absence"))
     db.session.delete(absence)
     db.session.commit()
 
@@ -87,14 +88,14 @@ def hand_over_clients(actor: User, from_user_id: int, to_user_id: int) -> dict[s
     from crm.support.models import OPEN_TICKET_STATUSES, Ticket
 
     if not actor.has_role(ADMINISTRATOR):
-        raise AccessDenied("only an administrator may hand over a user's clients")
+        raise AccessDenied(N_("only an administrator may hand over a user's clients"))
     if from_user_id == to_user_id:
-        raise ValidationFailed({"to_user_id": "choose another user"})
+        raise ValidationFailed({"to_user_id": N_("choose another user")})
     target = db.session.get(User, to_user_id)
     if target is None or not target.is_active:
-        raise ValidationFailed({"to_user_id": "no such active user"})
+        raise ValidationFailed({"to_user_id": N_("no such active user")})
     if db.session.get(User, from_user_id) is None:
-        raise ValidationFailed({"from_user_id": "no such user"})
+        raise ValidationFailed({"from_user_id": N_("no such user")})
 
     plan = (
         ("clients", "client", Client, Client.responsible_id == from_user_id),

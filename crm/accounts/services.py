@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select
 from crm.accounts.errors import AccountInvalid, LoginFailed, LoginRateLimited, UserHasHistory
 from crm.accounts.login_model import LoginAttempt
 from crm.accounts.models import BUILTIN_ROLES, Department, Group, Role, User
+from crm.messages import N_, Message
 from engine.db import db, utcnow
 
 _hasher = PasswordHasher()
@@ -51,7 +52,9 @@ def _roles_by_code(codes: Iterable[str]) -> list[Role]:
     roles = list(db.session.scalars(select(Role).where(Role.code.in_(codes))))
     missing = set(codes) - {r.code for r in roles}
     if missing:
-        raise AccountInvalid(f"Unknown role(s): {', '.join(sorted(missing))}", "roles")
+        raise AccountInvalid(
+            Message(N_("Unknown role(s): %(codes)s"), codes=", ".join(sorted(missing))), "roles"
+        )
     return roles
 
 
@@ -60,13 +63,18 @@ def _groups_by_code(codes: Iterable[str]) -> list[Group]:
     groups = list(db.session.scalars(select(Group).where(Group.code.in_(codes))))
     missing = set(codes) - {g.code for g in groups}
     if missing:
-        raise AccountInvalid(f"Unknown group(s): {', '.join(sorted(missing))}", "groups")
+        raise AccountInvalid(
+            Message(N_("Unknown group(s): %(codes)s"), codes=", ".join(sorted(missing))), "groups"
+        )
     return groups
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccountInvalid(f"The password must have at least {MIN_PASSWORD} characters.", "password")
+        raise AccountInvalid(
+            Message(N_("The password must have at least %(limit)s characters."), limit=MIN_PASSWORD),
+            "password",
+        )
 
 
 def create_user(
@@ -84,15 +92,15 @@ def create_user(
     """Create an active user; raises ``AccountInvalid`` naming the bad field."""
     username = username.strip()
     if not USERNAME_RE.match(username):
-        raise AccountInvalid("A user name has 2–64 letters, digits or the characters _ . @ -", "username")
+        raise AccountInvalid(N_("A user name has 2–64 letters, digits or the characters _ . @ -"), "username")
     if not full_name.strip():
-        raise AccountInvalid("Enter the person's full name.", "full_name")
+        raise AccountInvalid(N_("Enter the person's full name."), "full_name")
     if not allow_short_password:
         _check_password(password)
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-        raise AccountInvalid(f"The user name {username!r} is taken.", "username")
+        raise AccountInvalid(Message(N_("The user name %(name)r is taken."), name=username), "username")
     if department_id is not None and db.session.get(Department, department_id) is None:
-        raise AccountInvalid("No such department.", "department_id")
+        raise AccountInvalid(N_("No such department."), "department_id")
     user = User(
         username=username,
         full_name=full_name.strip(),
@@ -122,9 +130,9 @@ def update_user(
     """Change a user's card; an empty ``password`` keeps the old one."""
     user = get_user(user_id)
     if not full_name.strip():
-        raise AccountInvalid("Enter the person's full name.", "full_name")
+        raise AccountInvalid(N_("Enter the person's full name."), "full_name")
     if department_id is not None and db.session.get(Department, department_id) is None:
-        raise AccountInvalid("No such department.", "department_id")
+        raise AccountInvalid(N_("No such department."), "department_id")
     user.full_name = full_name.strip()
     user.email = email.strip()
     user.department_id = department_id
@@ -141,7 +149,7 @@ def update_user(
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise AccountInvalid("No such user.")
+        raise AccountInvalid(N_("No such user."))
     return user
 
 
@@ -175,9 +183,9 @@ def set_active(user_id: int, active: bool, *, by: User | None = None) -> User:
     user = get_user(user_id)
     if not active:
         if by is not None and by.id == user.id:
-            raise AccountInvalid("You cannot deactivate yourself.")
+            raise AccountInvalid(N_("You cannot deactivate yourself."))
         if "administrator" in user.role_codes and _active_admin_count() <= 1:
-            raise AccountInvalid("This is the last active administrator.")
+            raise AccountInvalid(N_("This is the last active administrator."))
     user.is_active = active
     db.session.commit()
     return user
@@ -205,7 +213,7 @@ def delete_user(user_id: int) -> None:
     """Delete a user created by mistake; a user with history can only be deactivated."""
     user = get_user(user_id)
     if user_has_history(user):
-        raise UserHasHistory("This user has history in the system; deactivate the account instead.")
+        raise UserHasHistory(N_("This user has history in the system; deactivate the account instead."))
     db.session.delete(user)
     db.session.commit()
 
@@ -240,7 +248,7 @@ def authenticate(
         if user is None:
             _verify(_DUMMY_HASH, password)
         _record_failure(keys, now)
-        raise LoginFailed("Wrong user name or password.")
+        raise LoginFailed(N_("Wrong user name or password."))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now
@@ -272,18 +280,18 @@ def save_department(
     """Create or rename a department; names are unique."""
     name = name.strip()
     if not name:
-        raise AccountInvalid("Enter the department's name.", "name")
+        raise AccountInvalid(N_("Enter the department's name."), "name")
     # Compared in Python: SQLite's lower() folds ASCII only, and department names are often Cyrillic.
     clash = next((d.id for d in list_departments() if d.name.casefold() == name.casefold()), None)
     if clash is not None and clash != department_id:
-        raise AccountInvalid(f"A department named {name!r} exists.", "name")
+        raise AccountInvalid(Message(N_("A department named %(name)r exists."), name=name), "name")
     if department_id is not None and parent_id == department_id:
-        raise AccountInvalid("A department cannot be its own parent.", "parent_id")
+        raise AccountInvalid(N_("A department cannot be its own parent."), "parent_id")
     if head_id is not None and db.session.get(User, head_id) is None:
-        raise AccountInvalid("No such user.", "head_id")
+        raise AccountInvalid(N_("No such user."), "head_id")
     dept = db.session.get(Department, department_id) if department_id else Department(name=name)
     if dept is None:
-        raise AccountInvalid("No such department.")
+        raise AccountInvalid(N_("No such department."))
     dept.name, dept.parent_id, dept.head_id = name, parent_id, head_id
     db.session.add(dept)
     db.session.commit()
@@ -298,17 +306,19 @@ def save_group(code: str, name: str, *, description: str = "", group_id: int | N
     """Create or edit a group; its code (or name) is what a BPMN lane names."""
     code = code.strip().lower()
     if not CODE_RE.match(code):
-        raise AccountInvalid("A code has 2–64 lower-case letters, digits, _ or -.", "code")
+        raise AccountInvalid(N_("A code has 2–64 lower-case letters, digits, _ or -."), "code")
     if not name.strip():
-        raise AccountInvalid("Enter the group's name.", "name")
+        raise AccountInvalid(N_("Enter the group's name."), "name")
     clash = db.session.scalar(select(Group.id).where(Group.code == code))
     if clash is not None and clash != group_id:
-        raise AccountInvalid(f"The code {code!r} is taken.", "code")
+        raise AccountInvalid(Message(N_("The code %(code)r is taken."), code=code), "code")
     if db.session.scalar(select(Role.id).where(Role.code == code)):
-        raise AccountInvalid(f"{code!r} is a role's code; lanes would be ambiguous.", "code")
+        raise AccountInvalid(
+            Message(N_("%(code)r is a role's code; lanes would be ambiguous."), code=code), "code"
+        )
     group = db.session.get(Group, group_id) if group_id else Group(code=code, name=name)
     if group is None:
-        raise AccountInvalid("No such group.")
+        raise AccountInvalid(N_("No such group."))
     group.code, group.name, group.description = code, name.strip(), description.strip()
     db.session.add(group)
     db.session.commit()
@@ -318,7 +328,7 @@ def save_group(code: str, name: str, *, description: str = "", group_id: int | N
 def set_group_members(group_id: int, user_ids: Iterable[int]) -> Group:
     group = db.session.get(Group, group_id)
     if group is None:
-        raise AccountInvalid("No such group.")
+        raise AccountInvalid(N_("No such group."))
     ids = set(user_ids)
     for user in db.session.scalars(select(User)):
         if user.id in ids and group not in user.groups:
@@ -337,17 +347,17 @@ def save_role(code: str, name: str, *, role_id: int | None = None) -> Role:
     """Create a custom role or rename one; built-in role codes never change."""
     code = code.strip().lower()
     if not CODE_RE.match(code):
-        raise AccountInvalid("A code has 2–64 lower-case letters, digits, _ or -.", "code")
+        raise AccountInvalid(N_("A code has 2–64 lower-case letters, digits, _ or -."), "code")
     if not name.strip():
-        raise AccountInvalid("Enter the role's name.", "name")
+        raise AccountInvalid(N_("Enter the role's name."), "name")
     clash = db.session.scalar(select(Role.id).where(Role.code == code))
     if clash is not None and clash != role_id:
-        raise AccountInvalid(f"The code {code!r} is taken.", "code")
+        raise AccountInvalid(Message(N_("The code %(code)r is taken."), code=code), "code")
     role = db.session.get(Role, role_id) if role_id else Role(code=code, name=name, builtin=False)
     if role is None:
-        raise AccountInvalid("No such role.")
+        raise AccountInvalid(N_("No such role."))
     if role.builtin and role.code != code:
-        raise AccountInvalid("A built-in role keeps its code.", "code")
+        raise AccountInvalid(N_("A built-in role keeps its code."), "code")
     role.code, role.name = code, name.strip()
     db.session.add(role)
     db.session.commit()
@@ -370,7 +380,7 @@ def members_count(role: Role | None = None, group: Group | None = None) -> int:
 def set_locale(user_id: int, locale: str) -> None:
     """Remember the user's UI language."""
     if locale not in {"en", "ru"}:
-        raise AccountInvalid("The UI speaks 'en' and 'ru'.", "locale")
+        raise AccountInvalid(N_("The UI speaks 'en' and 'ru'."), "locale")
     user = get_user(user_id)
     user.locale = locale
     db.session.commit()

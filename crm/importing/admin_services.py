@@ -18,6 +18,7 @@ from crm.clients.models import PortraitAttribute
 from crm.errors import AccessDenied, CrmError, NotFound, ValidationFailed
 from crm.importing.jobs_models import DONE, FAILED, JOB_IMPORT, QUEUED, RUNNING, UPLOADED, AdminJob
 from crm.importing.services import CLIENTS, CONTACTS, TARGET_FIELDS, ImportPreview, preview_import, run_import
+from crm.messages import N_, Message
 from engine.db import db, utcnow
 from engine.jobs import enqueue
 
@@ -30,7 +31,7 @@ REQUIRED_TARGET = {CLIENTS: "name", CONTACTS: "full_name"}
 def ensure_admin(actor: User) -> None:
     """Raise ``AccessDenied`` unless ``actor`` is an administrator."""
     if not actor.has_role(ADMINISTRATOR):
-        raise AccessDenied("Only an administrator may run this.")
+        raise AccessDenied(N_("Only an administrator may run this."))
 
 
 # --- generic job helpers ------------------------------------------------------------------------------------
@@ -116,18 +117,20 @@ def upload_import_file(actor: User, data: bytes, filename: str, kind: str) -> Ad
     ensure_admin(actor)
     errors: dict[str, str] = {}
     if kind not in TARGET_FIELDS:
-        errors["kind"] = "Clients or contact persons."
+        errors["kind"] = N_("Clients or contact persons.")
     if not data:
-        errors["file"] = "Choose a CSV or XLSX file."
+        errors["file"] = N_("Choose a CSV or XLSX file.")
     elif len(data) > MAX_IMPORT_BYTES:
-        errors["file"] = f"The file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB."
+        errors["file"] = Message(
+            N_("The file is larger than %(limit)s MB."), limit=MAX_IMPORT_BYTES // (1024 * 1024)
+        )
     elif not filename.lower().endswith(ALLOWED_SUFFIXES):
-        errors["file"] = "Only .csv and .xlsx files can be imported."
+        errors["file"] = N_("Only .csv and .xlsx files can be imported.")
     if errors:
         raise ValidationFailed(errors)
     preview = preview_import(data, kind)  # ValidationFailed({"file": ...}) for an unreadable or empty file
     if preview.total_rows == 0:
-        raise ValidationFailed({"file": "The file has a header row but no data rows."})
+        raise ValidationFailed({"file": N_("The file has a header row but no data rows.")})
     job = AdminJob(
         kind=JOB_IMPORT,
         state=UPLOADED,
@@ -145,7 +148,7 @@ def import_preview(job_id: int) -> ImportPreview:
     """Headers, sample rows and the suggested mapping of an uploaded, not yet started import."""
     job = get_job(job_id, JOB_IMPORT)
     if job.payload is None:
-        raise ValidationFailed({"file": "This import has already run; upload the file again."})
+        raise ValidationFailed({"file": N_("This import has already run; upload the file again.")})
     return preview_import(job.payload, job.params["kind"])
 
 
@@ -175,7 +178,7 @@ def start_import(
     ensure_admin(actor)
     job = get_job(job_id, JOB_IMPORT)
     if job.state != UPLOADED:
-        raise ValidationFailed({"mapping": "This import has already been started."})
+        raise ValidationFailed({"mapping": N_("This import has already been started.")})
     preview = import_preview(job_id)
     kind = job.params["kind"]
     chosen = {target: header for target, header in mapping.items() if header}
@@ -183,19 +186,21 @@ def start_import(
     errors: dict[str, str] = {}
     for target, header in chosen.items():
         if target not in known:
-            errors[f"mapping.{target}"] = "Not a field of this import."
+            errors[f"mapping.{target}"] = N_("Not a field of this import.")
         elif header not in preview.headers:
-            errors[f"mapping.{target}"] = f"The file has no column {header!r}."
+            errors[f"mapping.{target}"] = Message(N_("The file has no column %(header)r."), header=header)
     seen: dict[str, str] = {}
     for target, header in chosen.items():
         if header in seen:
-            errors[f"mapping.{target}"] = f"The column {header!r} is already mapped to {seen[header]}."
+            errors[f"mapping.{target}"] = Message(
+                N_("The column %(header)r is already mapped to %(field)s."), header=header, field=seen[header]
+            )
         seen.setdefault(header, target)
     required = REQUIRED_TARGET[kind]
     if required not in chosen:
-        errors[f"mapping.{required}"] = "Map a column to this field: it is required."
+        errors[f"mapping.{required}"] = N_("Map a column to this field: it is required.")
     if on_duplicate not in ("skip", "create"):
-        errors["on_duplicate"] = "Skip duplicates or create them anyway."
+        errors["on_duplicate"] = N_("Skip duplicates or create them anyway.")
     if errors:
         raise ValidationFailed(errors)
     job.params = {**job.params, "mapping": chosen, "on_duplicate": on_duplicate}

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from crm.errors import ValidationFailed
+from crm.messages import N_, Message
 
 XLSX_MAGIC = b"PK\x03\x04"
 CSV_DELIMITERS = ",;\t|"
@@ -24,7 +25,7 @@ def read_table(file: FileInput, file_format: str | None = None) -> tuple[list[st
     rows = list(_xlsx_rows(data) if fmt == "xlsx" else _csv_rows(data))
     rows = [r for r in rows if any(cell for cell in r)]
     if not rows:
-        raise ValidationFailed({"file": "the file has no rows"})
+        raise ValidationFailed({"file": N_("the file has no rows")})
     headers = [h or f"column {i + 1}" for i, h in enumerate(rows[0])]
     width = len(headers)
     return headers, [(r + [""] * width)[:width] for r in rows[1:]]
@@ -57,7 +58,9 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several kinds for a damaged file
-        raise ValidationFailed({"file": f"not a readable XLSX file ({type(exc).__name__})"}) from None
+        raise ValidationFailed(
+            {"file": Message(N_("not a readable XLSX file (%(error)s)"), error=type(exc).__name__)}
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         for row in sheet.iter_rows(values_only=True):

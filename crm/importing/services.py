@@ -21,6 +21,7 @@ from crm.clients.normalize import normalize_name
 from crm.clients.services import create_client_in_session
 from crm.errors import AccessDenied, DuplicateFound, ValidationFailed
 from crm.importing.readers import FileInput, read_table
+from crm.messages import N_, Message
 from engine.db import db
 
 CLIENTS = "clients"
@@ -124,7 +125,7 @@ def run_import(
     """
     fields = _fields(kind)
     if on_duplicate not in ("skip", "create"):
-        raise ValidationFailed({"on_duplicate": "skip or create"})
+        raise ValidationFailed({"on_duplicate": N_("skip or create")})
     headers, rows = read_table(file, file_format)
     unknown = {t for t in mapping if t not in fields and not (kind == CLIENTS and t.startswith("portrait."))}
     missing = {h for h in mapping.values() if h not in headers}
@@ -132,7 +133,7 @@ def run_import(
         raise ValidationFailed({"mapping": f"unknown fields {sorted(unknown)} / columns {sorted(missing)}"})
     required = "name" if kind == CLIENTS else "full_name"
     if required not in mapping:
-        raise ValidationFailed({"mapping": f"map a column to {required}"})
+        raise ValidationFailed({"mapping": Message(N_("map a column to %(field)s"), field=required)})
     position = {h: i for i, h in enumerate(headers)}
     result = ImportResult(total=len(rows))
     for index, row in enumerate(rows):
@@ -177,7 +178,7 @@ def run_import(
 
 def _fields(kind: str) -> dict[str, tuple[str, ...]]:
     if kind not in TARGET_FIELDS:
-        raise ValidationFailed({"kind": "clients or contacts"})
+        raise ValidationFailed({"kind": N_("clients or contacts")})
     return TARGET_FIELDS[kind]
 
 
@@ -193,12 +194,14 @@ def _import_client(actor: User, values: Mapping[str, str], allow_duplicate: bool
         if values.get(target):
             ident = db.session.scalar(select(model.id).where(model.name == values[target].strip()))
             if ident is None:
-                errors[target] = f"no {target} named {values[target]!r}"
+                errors[target] = Message(
+                    N_("no %(field)s named %(value)r"), field=target, value=values[target]
+                )
             data[f"{target}_id"] = ident
     if values.get("responsible"):
         user_id = db.session.scalar(select(User.id).where(User.username == values["responsible"].strip()))
         if user_id is None:
-            errors["responsible"] = f"no user {values['responsible']!r}"
+            errors["responsible"] = Message(N_("no user %(name)r"), name=values["responsible"])
         data["responsible_id"] = user_id
     portrait = {k.removeprefix("portrait."): v for k, v in values.items() if k.startswith("portrait.") and v}
     if portrait:
@@ -223,12 +226,16 @@ def _find_client(actor: User, inn: str, name: str) -> Client:
             select(Client).where(Client.inn == inn, *live).order_by(Client.id)
         ).first()
         if client is None:
-            raise ValidationFailed({"client_inn": f"no client of yours with INN {inn}"})
+            raise ValidationFailed(
+                {"client_inn": Message(N_("no client of yours with INN %(inn)s"), inn=inn)}
+            )
         return client
     if name:
         stmt = select(Client).where(Client.name_normalized == normalize_name(name), *live).order_by(Client.id)
         client = db.session.scalars(stmt).first()
         if client is None:
-            raise ValidationFailed({"client_name": f"no client of yours named {name!r}"})
+            raise ValidationFailed(
+                {"client_name": Message(N_("no client of yours named %(name)r"), name=name)}
+            )
         return client
-    raise ValidationFailed({"client_name": "give the contact's client (INN or name)"})
+    raise ValidationFailed({"client_name": N_("give the contact's client (INN or name)")})

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from crm.accounts.models import User
 from crm.errors import NotFound, ValidationFailed
+from crm.messages import N_, Message
 from crm.monitoring.control import DEFAULT_IDLE_DAYS, idle_interest_counts
 from crm.monitoring.models import AlertRule, Notification
 from crm.monitoring.sla import breach_rate
@@ -52,15 +53,15 @@ def save_alert_rule(
     """Create or update a threshold rule; commits."""
     errors = {}
     if not name.strip():
-        errors["name"] = "Give the rule a name."
+        errors["name"] = N_("Give the rule a name.")
     if metric not in METRICS:
-        errors["metric"] = f"One of {', '.join(METRICS)}."
+        errors["metric"] = Message(N_("One of %(choices)s."), choices=", ".join(METRICS))
     if comparison not in (">", "<"):
-        errors["comparison"] = "'>' or '<'."
+        errors["comparison"] = N_("'>' or '<'.")
     if not 1 <= window_days <= 3660:
-        errors["window_days"] = "From 1 to 3660 days."
+        errors["window_days"] = N_("From 1 to 3660 days.")
     if db.session.get(User, recipient_id) is None:
-        errors["recipient_id"] = "No such user."
+        errors["recipient_id"] = N_("No such user.")
     if errors:
         raise ValidationFailed(errors)
     rule = db.session.get(AlertRule, rule_id) if rule_id else AlertRule()

@@ -26,6 +26,7 @@ from crm.deals.models import (
 )
 from crm.errors import ValidationFailed
 from crm.history import ChangeLogEntry
+from crm.messages import N_
 from crm.monitoring.models import ReferenceFunnelStage
 from engine.db import db
 
@@ -125,12 +126,12 @@ def set_reference_funnel(percents: dict[str, float]) -> None:
     ordered = sorted(percents.items(), key=lambda kv: stages[kv[0]].sort_order if kv[0] in stages else 0)
     for code, value in ordered:
         if code not in stages or stages[code].kind == STAGE_LOST:
-            raise ValidationFailed({code: "not a funnel stage"})
+            raise ValidationFailed({code: N_("not a funnel stage")})
         if not 0 <= value <= 100:
-            raise ValidationFailed({code: "a percentage from 0 to 100"})
+            raise ValidationFailed({code: N_("a percentage from 0 to 100")})
         if value > previous:
             raise ValidationFailed(
-                {code: "a later stage cannot be reached by more interests than an earlier one"}
+                {code: N_("a later stage cannot be reached by more interests than an earlier one")}
             )
         previous = value
     for code, value in ordered:

@@ -7,6 +7,7 @@ from sqlalchemy import delete, select
 from crm.accounts.models import ADMINISTRATOR, User
 from crm.clients.models import PortraitAttribute
 from crm.errors import AccessDenied, NotFound, ValidationFailed
+from crm.messages import N_, Message
 from crm.quality.fields import CLIENT_FIELDS, CONTACT_FIELDS, portrait_code
 from crm.quality.models import TARGET_CONTACT, TARGETS, QualityRule
 from crm.quality.templates import QUALITY_TEMPLATES
@@ -40,13 +41,13 @@ def save_quality_rule(
     _ensure_admin(actor)
     errors: dict[str, str] = {}
     if work_status not in STATUS_CODES:
-        errors["work_status"] = f"One of {', '.join(STATUS_CODES)}."
+        errors["work_status"] = Message(N_("One of %(choices)s."), choices=", ".join(STATUS_CODES))
     if target not in TARGETS:
-        errors["target"] = "client or contact."
+        errors["target"] = N_("client or contact.")
     elif not _field_known(target, field):
         errors["field"] = f"Unknown {target} field {field!r}."
     if not 1 <= weight <= 100:
-        errors["weight"] = "Between 1 and 100."
+        errors["weight"] = N_("Between 1 and 100.")
     if errors:
         raise ValidationFailed(errors)
     rule = db.session.get(QualityRule, rule_id) if rule_id is not None else None
@@ -121,4 +122,4 @@ def _field_known(target: str, field: str) -> bool:
 
 def _ensure_admin(actor: User) -> None:
     if not actor.has_role(ADMINISTRATOR):
-        raise AccessDenied("Only an administrator may change quality rules.")
+        raise AccessDenied(N_("Only an administrator may change quality rules."))

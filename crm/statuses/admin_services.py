@@ -10,6 +10,7 @@ from crm.clients.models import Client
 from crm.errors import NotFound, ValidationFailed
 from crm.importing.admin_services import claim_job, ensure_admin, fail_job, finish_job, progress_writer
 from crm.importing.jobs_models import JOB_RECALCULATE_STATUSES, QUEUED, RUNNING, AdminJob
+from crm.messages import N_
 from crm.statuses.models import StatusRule
 from crm.statuses.rules import list_status_rules
 from crm.statuses.services import recalculate_all
@@ -23,7 +24,7 @@ def move_status_rule(actor: User, rule_id: int, direction: str) -> list[StatusRu
     """Move a rule one place ``up`` or ``down`` in evaluation order; positions are renumbered 10, 20, ..."""
     ensure_admin(actor)
     if direction not in ("up", "down"):
-        raise ValidationFailed({"direction": "up or down"})
+        raise ValidationFailed({"direction": N_("up or down")})
     rules = list_status_rules()
     index = next((i for i, rule in enumerate(rules) if rule.id == rule_id), None)
     if index is None:

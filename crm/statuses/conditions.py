@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from crm.errors import ValidationFailed
+from crm.messages import N_, Message
 from crm.statuses.models import FLAGS, STATUS_CODES, WORK_STATUSES
 
 OUTCOMES = ("won", "lost", "open", "any")
@@ -98,23 +99,29 @@ def _validate_leaf(leaf: dict[str, Any], path: str) -> None:
     for key in ("within_days", "min_count", "max_count"):
         value = leaf.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise ValidationFailed({f"{path}.{key}": "A whole number of 0 or more."})
+            raise ValidationFailed({f"{path}.{key}": N_("A whole number of 0 or more.")})
     for key in ("min_amount", "min_total"):
         value = leaf.get(key)
         if value is not None and (not isinstance(value, int | float | str) or not _is_number(value)):
-            raise ValidationFailed({f"{path}.{key}": "A number."})
+            raise ValidationFailed({f"{path}.{key}": N_("A number.")})
     if kind == "interests" and leaf.get("outcome", "any") not in OUTCOMES:
-        raise ValidationFailed({f"{path}.outcome": f"One of {', '.join(OUTCOMES)}."})
+        raise ValidationFailed(
+            {f"{path}.outcome": Message(N_("One of %(choices)s."), choices=", ".join(OUTCOMES))}
+        )
     if kind in ("created",) and leaf.get("within_days") is None:
-        raise ValidationFailed({f"{path}.within_days": "Say within how many days."})
+        raise ValidationFailed({f"{path}.within_days": N_("Say within how many days.")})
     if kind == "interactions" and not isinstance(leaf.get("exists", True), bool):
-        raise ValidationFailed({f"{path}.exists": "true or false."})
+        raise ValidationFailed({f"{path}.exists": N_("true or false.")})
     if kind == "flag" and leaf.get("flag") not in FLAGS:
-        raise ValidationFailed({f"{path}.flag": f"One of {', '.join(FLAGS)}."})
+        raise ValidationFailed({f"{path}.flag": Message(N_("One of %(choices)s."), choices=", ".join(FLAGS))})
     if kind == "status_was" and leaf.get("status") not in STATUS_CODES:
-        raise ValidationFailed({f"{path}.status": f"One of {', '.join(STATUS_CODES)}."})
+        raise ValidationFailed(
+            {f"{path}.status": Message(N_("One of %(choices)s."), choices=", ".join(STATUS_CODES))}
+        )
     if leaf.get("since_status") is not None and leaf["since_status"] not in STATUS_CODES:
-        raise ValidationFailed({f"{path}.since_status": f"One of {', '.join(STATUS_CODES)}."})
+        raise ValidationFailed(
+            {f"{path}.since_status": Message(N_("One of %(choices)s."), choices=", ".join(STATUS_CODES))}
+        )
 
 
 def _is_number(value: Any) -> bool:

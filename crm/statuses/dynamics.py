@@ -18,6 +18,7 @@ from crm.access import visible_clients_clause
 from crm.accounts.models import User
 from crm.clients.models import Client
 from crm.errors import ValidationFailed
+from crm.messages import N_
 from crm.statuses.models import DEFAULT_STATUS, STATUS_CODES, ClientStatusChange
 from engine.db import db, utcnow
 
@@ -49,7 +50,7 @@ def status_dynamics(
     With ``actor`` only the clients they may see are counted.
     """
     if period_days < 1:
-        raise ValidationFailed({"period_days": "At least one day."})
+        raise ValidationFailed({"period_days": N_("At least one day.")})
     end = period_end or utcnow()
     start = end - timedelta(days=period_days)
     at_start = _statuses_at(start, actor)

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 
 from crm.accounts.models import ADMINISTRATOR, User
 from crm.errors import AccessDenied, NotFound, ValidationFailed
+from crm.messages import N_, Message
 from crm.statuses import conditions
 from crm.statuses.conditions import ClientFacts, ConditionResult
 from crm.statuses.models import (
@@ -135,9 +136,9 @@ def save_status_rule(
     _ensure_admin(actor)
     errors: dict[str, str] = {}
     if not name.strip():
-        errors["name"] = "Name the rule."
+        errors["name"] = N_("Name the rule.")
     if target_status not in STATUS_CODES:
-        errors["target_status"] = f"One of {', '.join(STATUS_CODES)}."
+        errors["target_status"] = Message(N_("One of %(choices)s."), choices=", ".join(STATUS_CODES))
     if errors:
         raise ValidationFailed(errors)
     conditions.validate(conditions_json)
@@ -179,4 +180,4 @@ def install_default_status_rules(*, replace: bool = False) -> list[StatusRule]:
 
 def _ensure_admin(actor: User) -> None:
     if not actor.has_role(ADMINISTRATOR):
-        raise AccessDenied("Only an administrator may change status rules.")
+        raise AccessDenied(N_("Only an administrator may change status rules."))

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from crm.accounts.models import ADMINISTRATOR, User
 from crm.errors import AccessDenied, ValidationFailed
+from crm.messages import N_
 from crm.statuses.models import SCHEDULE_DAILY, SCHEDULE_INTERVAL, StatusRecalcSchedule
 from crm.statuses.services import RecalculationResult, recalculate_all
 from engine.db import db, utcnow
@@ -43,18 +44,18 @@ def save_schedule(
 ) -> StatusRecalcSchedule:
     """Change the schedule (administrators only): ``mode`` is ``interval`` (every N hours) or ``daily``."""
     if not actor.has_role(ADMINISTRATOR):
-        raise AccessDenied("Only an administrator may change the recalculation schedule.")
+        raise AccessDenied(N_("Only an administrator may change the recalculation schedule."))
     errors = {}
     if mode not in (SCHEDULE_INTERVAL, SCHEDULE_DAILY):
-        errors["mode"] = "Every N hours, or daily at a time."
+        errors["mode"] = N_("Every N hours, or daily at a time.")
     if mode == SCHEDULE_INTERVAL and not 1 <= interval_hours <= 24 * 31:
-        errors["interval_hours"] = "Between 1 and 744 hours."
+        errors["interval_hours"] = N_("Between 1 and 744 hours.")
     if mode == SCHEDULE_DAILY and not HHMM.match(daily_at):
-        errors["daily_at"] = "A time as HH:MM."
+        errors["daily_at"] = N_("A time as HH:MM.")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        errors["timezone"] = "An IANA time zone such as Europe/Moscow."
+        errors["timezone"] = N_("An IANA time zone such as Europe/Moscow.")
     if errors:
         raise ValidationFailed(errors)
     schedule = get_schedule()

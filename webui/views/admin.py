@@ -15,6 +15,7 @@ from engine.heartbeat import recent_heartbeats
 from engine.jobs import PERIODIC
 from webui.authz import role_required
 from webui.forms import DepartmentForm, GroupForm, RoleForm, UserForm
+from webui.service_messages import localize
 from webui.views.workplace_common import int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -30,9 +31,9 @@ def _attach_error(form: Any, exc: AccountError) -> None:
     """Put a service error next to its field, or on top of the form."""
     target = getattr(form, exc.field, None) if exc.field else None
     if target is not None:
-        target.errors = [*target.errors, exc.message]
+        target.errors = [*target.errors, localize(exc.message)]
     else:
-        flash(exc.message, "danger")
+        flash(localize(exc.message), "danger")
 
 
 # --- users ---------------------------------------------------------------------------------------------
@@ -137,7 +138,7 @@ def user_set_active(user_id: int) -> Response:
     try:
         user = accounts.set_active(user_id, active, by=current_user)
     except AccountError as exc:
-        flash(exc.message, "danger")
+        flash(localize(exc.message), "danger")
     else:
         flash(
             _("%(name)s is active again.", name=user.full_name)
@@ -154,7 +155,7 @@ def user_delete(user_id: int) -> Response:
     try:
         accounts.delete_user(user_id)
     except AccountError as exc:
-        flash(exc.message, "danger")
+        flash(localize(exc.message), "danger")
         return redirect(url_for("admin.user_edit", user_id=user_id))
     flash(_("User deleted."), "success")
     return redirect(url_for("admin.users"))

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length
 
 from crm.api_tokens import NAME_MAX_LENGTH, issue_token, list_tokens, revoke_token
 from crm.errors import AccessDenied, NotFound, ValidationFailed
+from webui.service_messages import localize
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
 
@@ -38,7 +39,7 @@ def index() -> Any:
             try:
                 new_token, _row = issue_token(current_user, form.name.data or "")
             except ValidationFailed as exc:
-                form.name.errors = [*list(form.name.errors), _(exc.field_errors.get("name", str(exc)))]
+                form.name.errors = [*list(form.name.errors), localize(exc.field_errors.get("name", str(exc)))]
             else:
                 form = TokenForm(formdata=None)
         if new_token is None:

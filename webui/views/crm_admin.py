@@ -34,6 +34,7 @@ from engine.calendar_sla import parse_sla
 from engine.definitions import list_definitions
 from engine.errors import CalendarInvalid
 from webui.authz import role_required
+from webui.service_messages import error_text, localized_errors
 from webui.views.workplace_common import int_arg
 
 bp = Blueprint("crm_admin", __name__, url_prefix="/admin/crm")
@@ -55,7 +56,7 @@ def status_label(code: str) -> str:
 
 def field_errors(exc: ValidationFailed) -> dict[str, str]:
     """Service messages by field, translated where the catalogue knows them."""
-    return {field: _(message) for field, message in exc.field_errors.items()}
+    return localized_errors(exc.field_errors)
 
 
 def page_arg() -> int:
@@ -260,7 +261,7 @@ def stage_move(stage_id: int) -> Response:
     try:
         stages_admin.move_interest_stage(current_user, stage_id, request.form.get("direction", ""))
     except CrmError as exc:
-        flash(str(exc), "danger")
+        flash(error_text(exc), "danger")
     return redirect(url_for("crm_admin.stages"))
 
 

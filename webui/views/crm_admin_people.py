@@ -16,6 +16,7 @@ from crm.absences.services import cancel_absence, create_absence
 from crm.accounts import services as accounts
 from crm.errors import CrmError, ValidationFailed
 from webui.authz import role_required
+from webui.service_messages import error_text
 from webui.views.crm_admin import PER_PAGE, bp, field_errors, page_arg
 
 ABSENCE_FIELDS = ("user_id", "deputy_id", "starts_at", "ends_at", "reason")
@@ -86,7 +87,7 @@ def absence_cancel(absence_id: int) -> Response:
     try:
         cancel_absence(current_user, absence_id)
     except CrmError as exc:
-        flash(str(exc), "danger")
+        flash(error_text(exc), "danger")
     else:
         flash(_("Absence cancelled."), "success")
     return redirect(url_for("crm_admin.absences"))

@@ -36,6 +36,7 @@ from crm.statuses.rules import (
 from crm.statuses.schedule import get_schedule, next_run_at, save_schedule
 from engine.db import utcnow
 from webui.authz import role_required
+from webui.service_messages import error_text
 from webui.views import crm_admin_condition_form as builder
 from webui.views.crm_admin import bp, field_errors, int_field, not_found
 
@@ -102,7 +103,7 @@ def status_rule_action(rule_id: int, action: str) -> Response:
         else:
             raise NotFound(action)
     except CrmError as exc:
-        flash(str(exc), "danger")
+        flash(error_text(exc), "danger")
     return redirect(url_for("crm_admin.statuses"))
 
 

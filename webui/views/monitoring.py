@@ -17,6 +17,7 @@ from crm.statuses.models import STATUS_CODES
 from engine.analytics import branches, efficiency, outliers, steps
 from engine.db import utcnow
 from webui.authz import role_required
+from webui.service_messages import error_text
 from webui.views.monitoring_common import (
     arg_int,
     card_url,
@@ -176,8 +177,13 @@ def funnel_page() -> Any:
             values = {k[4:]: float(v) for k, v in request.form.items() if k.startswith("ref_") and v.strip()}
             funnel.set_reference_funnel(values)
             flash(_("Reference funnel saved."), "success")
-        except (ValueError, ValidationFailed) as exc:
+        except ValueError as exc:
             flash(_("The reference funnel was not saved: %(error)s", error=str(exc)), "danger")
+        except ValidationFailed as exc:
+            flash(
+                _("The reference funnel was not saved: %(error)s", error=error_text(exc, with_fields=True)),
+                "danger",
+            )
         return redirect(url_for("monitoring.funnel_page", **request.args))
     start, end = period(90)
     frm, to = instants(start, end)
@@ -237,8 +243,10 @@ def _alerts_post() -> Response:
                 recipient_id=_recipient_id(request.form.get("recipient_id")),
             )  # fmt: skip
             flash(_("Alert rule saved."), "success")
-    except (ValueError, CrmError) as exc:
+    except ValueError as exc:
         flash(_("Not saved: %(error)s", error=str(exc)), "danger")
+    except CrmError as exc:
+        flash(_("Not saved: %(error)s", error=error_text(exc, with_fields=True)), "danger")
     return redirect(url_for("monitoring.alerts_page"))
 
 
