@@ -9,6 +9,7 @@ from crm.clients.models import Client
 from crm.clients.portrait import define_portrait_attribute
 from engine.db import db
 from tests.integration.webui.clients_fixtures import build_world, log_in
+from tests.integration.webui.test_client_edit_pages import _admin, _form
 
 HX = {"HX-Request": "true"}
 
@@ -40,17 +41,6 @@ def mary_en(client, world):
     return _as_mary(client, "en")
 
 
-def _client_form(world, **overrides):
-    data = {
-        "kind": "company", "name": "Romashka LLC", "legal_name": "", "inn": "7707083893", "kpp": "",
-        "legal_address": "", "actual_address": "", "website": "", "description": "", "region_id": "0",
-        "segment_id": "0", "responsible_id": str(world.manager.id), "phones": ["+7 495 123-45-67"],
-        "emails": ["info@romashka.ru"],
-    }  # fmt: skip
-    data.update(overrides)
-    return data
-
-
 def _field_error(page, name):
     """The text shown next to a field (the element marked ``data-field-error``)."""
     start = page.index(f'data-field-error="{name}"')
@@ -62,7 +52,7 @@ def test_client_edit_errors_are_russian(mary_ru, world):
     define_portrait_attribute(admin, code="staff", label="Staff", value_type="number")
     resp = mary_ru.post(
         f"/clients/{world.own_client.id}/edit",
-        data=_client_form(
+        data=_form(
             world, inn="7707083894", kpp="77070", phones=["+7 495 123-45-67", "no phone"],
             **{"portrait.staff": "many"},
         ),
@@ -73,7 +63,7 @@ def test_client_edit_errors_are_russian(mary_ru, world):
     assert _field_error(page, "kpp") == "КПП состоит из 9 символов"
     assert _field_error(page, "phones") == "это не номер телефона: no phone"
     assert "Staff: ожидается число" in page
-    resp = mary_ru.post(f"/clients/{world.own_client.id}/edit", data=_client_form(world, inn="770708389"))
+    resp = mary_ru.post(f"/clients/{world.own_client.id}/edit", data=_form(world, inn="770708389"))
     assert _field_error(resp.get_data(as_text=True), "inn") == "ИНН организации состоит из 10 цифр"
     db.session.expire_all()
     assert db.session.get(Client, world.own_client.id).inn == "7707083893"
@@ -83,7 +73,7 @@ def test_a_name_too_long_for_the_card_is_russian(mary_ru, world):
     """The form checks the card's column length before the service does (same limit, its own Russian text)."""
     limit = Client.__table__.c.legal_name.type.length
     resp = mary_ru.post(
-        f"/clients/{world.own_client.id}/edit", data=_client_form(world, legal_name="x" * (limit + 1))
+        f"/clients/{world.own_client.id}/edit", data=_form(world, legal_name="x" * (limit + 1))
     )
     assert resp.status_code == 422
     assert f"более {limit} символов" in _field_error(resp.get_data(as_text=True), "legal_name")
@@ -92,7 +82,7 @@ def test_a_name_too_long_for_the_card_is_russian(mary_ru, world):
 def test_client_edit_errors_stay_english_for_an_english_user(mary_en, world):
     resp = mary_en.post(
         f"/clients/{world.own_client.id}/edit",
-        data=_client_form(world, inn="7707083894", kpp="77070", phones=["no phone"]),
+        data=_form(world, inn="7707083894", kpp="77070", phones=["no phone"]),
     )
     page = resp.get_data(as_text=True)
     assert _field_error(page, "inn") == "INN check digit does not match"
@@ -119,9 +109,3 @@ def test_appeal_wizard_errors_are_russian(mary_ru, world):
     assert _field_error(page, "channel") == "телефон, e-mail, веб-форма или мессенджер"
     assert _field_error(page, "new_name") == "укажите имя обратившегося"
     assert _field_error(page, "subject") == "укажите, о чём обращение"
-
-
-def _admin():
-    from crm.accounts import services as accounts
-
-    return accounts.create_user("root", "Root Admin", "password-1", roles=["administrator"])
