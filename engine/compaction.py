@@ -121,6 +121,8 @@ def _compact_tree(tree_owner: Any, top: Any) -> int:
             break
         grandchildren = candidate.children
         live = [g for g in grandchildren if not _droppable(g)]
+        if len(live) > 1:
+            live = _without_fired_arrivals(live)
         if len(live) != 1 or not live[0].has_state(TaskState.FINISHED_MASK):
             break
         keep = live[0]
@@ -135,6 +137,40 @@ def _compact_tree(tree_owner: Any, top: Any) -> int:
     return removed
 
 
+def _without_fired_arrivals(branches: list[Any]) -> list[Any]:
+    """``branches`` (children of one finished split) less the finished ones whose join tasks are arrivals at
+    joins the one unfinished branch has already fired — a parallel gateway inside a loop leaves one such
+    branch per round (the arrival that waited, cancelled when the last one fired the join).
+
+    Only then is a finished join task history: SpiffWorkflow also marks arrivals of a join that has *not*
+    fired yet as cancelled (a join of three branches cancels the first arrival's task when the second one
+    waits), and those must stay, so the join is required to have fired on the unfinished branch's chain.
+    """
+    unfinished = [branch for branch in branches if not _all_finished(branch)]
+    if len(unfinished) != 1:
+        return branches
+    fired = _joins_fired_on_chain(unfinished[0])
+    if not fired:
+        return branches
+    return [b for b in branches if b is unfinished[0] or not _droppable(b, fired)]
+
+
+def _all_finished(task: Any) -> bool:
+    return all(t.has_state(TaskState.FINISHED_MASK) for t in _subtree(task))
+
+
+def _joins_fired_on_chain(task: Any) -> frozenset[Any]:
+    """Specs of the completed joins on the chain from ``task`` down to its first fork or unfinished task."""
+    fired = set()
+    current = task
+    while current is not None and current._state == TaskState.COMPLETED:
+        if isinstance(current.task_spec, UnstructuredJoin):
+            fired.add(current.task_spec)
+        children = current.children
+        current = children[0] if len(children) == 1 else None
+    return frozenset(fired)
+
+
 def _subtree(task: Any) -> list[Any]:
     out, stack = [], [task]
     while stack:
@@ -144,12 +180,15 @@ def _subtree(task: Any) -> list[Any]:
     return out
 
 
-def _droppable(task: Any) -> bool:
-    """A finished branch that no future step reads (no join arrivals inside)."""
+def _droppable(task: Any, fired: frozenset[Any] = frozenset()) -> bool:
+    """A finished branch that no future step reads: no join arrivals inside, except arrivals at the joins
+    ``fired`` (see ``_without_fired_arrivals``)."""
     stack = [task]
     while stack:  # stops at the first live task (usually ``task`` itself) instead of listing the branch
         current = stack.pop()
-        if not current.has_state(TaskState.FINISHED_MASK) or isinstance(current.task_spec, UnstructuredJoin):
+        if not current.has_state(TaskState.FINISHED_MASK):
+            return False
+        if isinstance(current.task_spec, UnstructuredJoin) and current.task_spec not in fired:
             return False
         stack.extend(current.children)
     return True

@@ -30,7 +30,7 @@ from engine import events as ev
 from engine import workflow_cache
 from engine.calendar import WorkCalendar
 from engine.calendar_service import default_calendar_from
-from engine.compaction import ITERATOR_MAX_DEPTH, beyond_walk_limit, compact_history
+from engine.compaction import ITERATOR_MAX_DEPTH, beyond_walk_limit, compact_history, task_count
 from engine.db import db, utcnow
 from engine.definition_model import ProcessDefinition
 from engine.humantask_model import OPEN, HumanTask
@@ -54,6 +54,11 @@ _EVENTS = cast(Table, ev.ProcessEvent.__table__)
 
 # A guard against a model that keeps making automatic tasks ready forever (SpiffWorkflow would spin).
 MAX_ENGINE_ROUNDS = 50
+# ... and against an automatic loop that never ends: at most this many automatic tasks run in one step.
+MAX_AUTOMATIC_TASKS = 20_000
+# Finished history is cut between SpiffWorkflow's passes once a step has added this many tasks since the last
+# cut (a long automatic loop would otherwise grow the tree, and SpiffWorkflow's walks over it, every round).
+COMPACT_EVERY_TASKS = 96
 
 
 @dataclass
@@ -192,19 +197,29 @@ def advance(step: Step) -> list[Any]:
     Returns the READY tasks left (all manual), as ``tasks_in_state(workflow, READY)`` lists them."""
     workflow = step.workflow
     current: dict[str, Any] = {}
+    ran = [0]
 
     def will_complete(task: Any) -> None:
         current["task"] = task
+        ran[0] += 1
+        if ran[0] > MAX_AUTOMATIC_TASKS:
+            raise _EndlessLoop
 
     def did_complete(task: Any) -> None:
         _after_task_ran(step, task)
 
     for _ in range(MAX_ENGINE_ROUNDS):
         try:
-            workflow.do_engine_steps(will_complete_task=will_complete, did_complete_task=did_complete)
+            _engine_passes(workflow, will_complete, did_complete)
             # do_engine_steps refreshes timers only at its end; a timer that fired there made tasks READY
             # that nobody ran yet.
             workflow.refresh_timers()
+        except _EndlessLoop:
+            raise StepFailed(
+                step.instance.id,
+                element_of(current["task"])[0],
+                f"more than {MAX_AUTOMATIC_TASKS} automatic tasks in one step: a loop that never ends?",
+            ) from None
         except Exception as exc:
             task = current.get("task")
             if (
@@ -228,6 +243,23 @@ def advance(step: Step) -> list[Any]:
                 continue
             raise StepFailed(step.instance.id, None, _TOO_DEEP)
     raise StepFailed(step.instance.id, None, f"automatic tasks still ready after {MAX_ENGINE_ROUNDS} rounds")
+
+
+class _EndlessLoop(Exception):
+    """More automatic tasks ran in one step than ``MAX_AUTOMATIC_TASKS``."""
+
+
+def _engine_passes(workflow: BpmnWorkflow, will_complete: Any, did_complete: Any) -> None:
+    """``workflow.do_engine_steps`` one pass at a time (a pass runs the tasks READY when it starts, as
+    SpiffWorkflow's own loop does), cutting the finished history between passes whenever the tree has grown
+    by ``COMPACT_EVERY_TASKS``: a long automatic loop then keeps a small tree, and SpiffWorkflow's walks —
+    a parallel join inside a loop looks at every earlier round's join — stay short."""
+    cut_at = task_count(workflow) + COMPACT_EVERY_TASKS
+    while workflow._do_engine_steps(will_complete, did_complete):
+        if task_count(workflow) >= cut_at:
+            compact_history(workflow)
+            cut_at = task_count(workflow) + COMPACT_EVERY_TASKS
+    workflow.refresh_timers()
 
 
 _TOO_DEEP = (

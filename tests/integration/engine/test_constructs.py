@@ -1,8 +1,9 @@
 """BPMN constructs through the durable runtime, each from a real .bpmn file: parallel gateways, embedded
 subprocess, DMN business rule, sequential and parallel multi-instance, call activity, error and escalation
 boundary events, event-based gateway, loops that complete with bounded state (300 user-task rounds, 1,200
-automatic rounds, 1,000 user-task rounds and 1,200 automatic rounds beside a waiting parallel branch), and a
-tree that cannot be cut failing loudly."""
+automatic rounds, 1,000 user-task rounds and 1,200 automatic rounds beside a waiting parallel branch, 1,000
+automatic rounds with a parallel gateway inside, 100 rounds of three parallel reviews finished in every
+order), an endless automatic loop and a tree that cannot be cut failing loudly."""
 
 from __future__ import annotations
 
@@ -154,6 +155,59 @@ def test_1000_user_task_rounds_beside_a_waiting_branch_keep_the_state_small(any_
     assert get_instance(instance.id).status == "completed"
     assert instance_data(instance.id)["rounds"] == 1000
     assert len(events_of(instance.id, ev.VARIANT_CHOSEN)) == 1000
+
+
+def test_an_automatic_loop_with_a_parallel_gateway_inside_runs_1000_rounds(any_app: Flask) -> None:
+    # Each round splits into two script branches and joins them. SpiffWorkflow's join looks at every
+    # earlier round's join task, so the tree must be cut while the step runs, rounds included.
+    deploy_fixture("rt_loop_with_parallel", text=(OWN_FIXTURES / "rt_loop_with_parallel.bpmn").read_text())
+    instance = start_instance("rt_loop_with_parallel", data={"target": 1000})
+    assert _open(instance.id) == ["Check"]
+    data = instance_data(instance.id)
+    assert data["rounds"] == 1000
+    assert len(get_instance(instance.id).state) < 10_000
+
+
+REVIEW_ORDERS = [
+    ("Legal", "Finance", "Security"), ("Security", "Legal", "Finance"), ("Finance", "Security", "Legal"),
+    ("Legal", "Security", "Finance"), ("Finance", "Legal", "Security"), ("Security", "Finance", "Legal"),
+]  # fmt: skip
+
+
+def test_a_rework_loop_of_three_parallel_reviews_waits_for_all_three_every_round(any_app: Flask) -> None:
+    # The reviews finish in a different order each round: the join must neither fire early (on an earlier
+    # round's arrival) nor wait for an arrival already made (one the history cut took away).
+    deploy_fixture("rt_review_loop", text=(OWN_FIXTURES / "rt_review_loop.bpmn").read_text())
+    rounds = 100
+    instance = start_instance("rt_review_loop", data={"target": rounds, "rounds": 0, "mismatch": 0})
+    sizes = {}
+    for round_no in range(1, rounds + 1):
+        assert _open(instance.id) == ["Prepare"], round_no
+        _do(instance.id, "Prepare")
+        waiting = {"Legal", "Finance", "Security"}
+        for review in REVIEW_ORDERS[round_no % len(REVIEW_ORDERS)]:
+            assert set(_open(instance.id)) == waiting, (round_no, review)
+            _do(instance.id, review, {review.lower(): round_no})
+            waiting.discard(review)
+        if round_no in (10, rounds - 1):
+            sizes[round_no] = len(get_instance(instance.id).state)
+    assert _open(instance.id) == ["Sign"]
+    data = instance_data(instance.id)
+    assert data["rounds"] == rounds
+    assert sizes[rounds - 1] < sizes[10] * 1.5, sizes
+    assert len(events_of(instance.id, ev.VARIANT_CHOSEN)) == rounds
+    _do(instance.id, "Sign")
+    assert get_instance(instance.id).status == "completed"
+
+
+def test_an_endless_automatic_loop_fails_with_a_clear_message_and_stores_nothing(
+    any_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deploy_fixture("rt_auto_loop")
+    monkeypatch.setattr(stepper, "MAX_AUTOMATIC_TASKS", 600)  # the real limit is 20,000 tasks
+    with pytest.raises(StepFailed, match="more than 600 automatic tasks in one step"):
+        start_instance("rt_auto_loop", data={"target": 10**9})
+    assert db.session.scalar(select(func.count()).select_from(ProcessInstance)) == 0
 
 
 def test_a_tree_too_deep_to_compact_fails_loudly_and_stores_nothing(

@@ -84,7 +84,8 @@ def test_compression_keeps_what_spiffworkflow_reads_back(name: str) -> None:
             if unfinished:
                 assert _event_splits_above(task) == splits, task.task_spec.name
             assert _ancestors(task) == [a for a in ancestors if a in after]
-    if name in ("rt_constructs", "rt_errors", "rt_parallel_loop"):
+    # (rt_constructs' finished parallel branches are cut with the trunk now: their joins have fired.)
+    if name in ("rt_errors", "rt_parallel_loop"):
         assert removed  # the run did give it chains to cut
 
 
