@@ -5,8 +5,9 @@
     .venv/bin/python bench/analytics.py --events 200000 --keep
     .venv/bin/python bench/analytics.py --reuse --json   # measure again on the database a --keep run left
 
-With ``--reuse`` an existing database is measured as it is (missing tables and indexes are added, empty per-day
-summaries are rebuilt from the facts and that time reported); it is built first when it does not exist.
+With ``--reuse`` an existing database is measured as it is (missing tables, columns and indexes are added, indexes
+whose columns changed are rebuilt, empty per-day summaries — or empty people-split ones — are rebuilt from the
+facts and that time reported); it is built first when it does not exist.
 
 Creates ``routemap_bench_analytics`` on 127.0.0.1 (dropped at the end unless ``--keep``), loads the event log
 with COPY (instances of a two-task route map with a gateway, claims and suspensions, spread over the last 80
@@ -157,24 +158,51 @@ def _vacuum(db: Any) -> None:
 
 def _reuse(app: Any, args: argparse.Namespace) -> dict[str, Any]:
     """Bring an existing bench database up to the current schema, then measure the pages."""
-    from engine.analytics.models import InstanceDay
+    from engine.analytics.models import (
+        InstanceDay,
+        InstanceFact,
+        InstancePeopleDay,
+        PeopleSet,
+        StepAssigneeDay,
+    )
     from engine.analytics.summary_rollup import rebuild_summaries
     from engine.db import db
 
     db.create_all()
-    for table in db.metadata.sorted_tables:
-        for index in table.indexes:
-            index.create(db.engine, checkfirst=True)
+    _upgrade_tables(db)
     timings: dict[str, Any] = {
         "events_loaded": db.session.scalar(text("SELECT count(*) FROM process_events"))
     }
-    if db.session.scalar(select(func.count()).select_from(InstanceDay)) == 0:
+    summaries = (InstanceDay, PeopleSet, InstancePeopleDay, StepAssigneeDay)
+    empty = [db.session.scalar(select(func.count()).select_from(m)) == 0 for m in summaries]
+    if any(empty) and db.session.scalar(select(func.count()).select_from(InstanceFact)):
         started = time.perf_counter()
         rebuild_summaries()
         timings["summaries_from_facts_s"] = round(time.perf_counter() - started, 1)
     db.session.commit()
     _vacuum(db)
     return _pages(app, args, timings)
+
+
+def _upgrade_tables(db: Any) -> None:
+    """Add the columns and indexes the models have and the kept database lacks (rebuild changed indexes)."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(db.engine)
+    with db.engine.begin() as conn:
+        for table in db.metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:  # the new columns are nullable
+                    kind = column.type.compile(dialect=conn.dialect)
+                    conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
+            indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes(table.name)}
+            for index in table.indexes:
+                wanted = [c.name for c in index.columns]
+                if index.name in indexes and indexes[index.name] != wanted:
+                    index.drop(conn)
+                if indexes.get(index.name) != wanted:
+                    index.create(conn)
 
 
 def _pages(app: Any, args: argparse.Namespace, timings: dict[str, Any]) -> dict[str, Any]:

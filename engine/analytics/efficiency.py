@@ -16,6 +16,15 @@ from engine.db import db
 
 HOUR = 3600.0
 HISTOGRAM_EDGES_H = COARSE_EDGES_H  # the page's duration chart, in business hours
+_SUMMARY_FIELDS = (
+    "instances",
+    "business_n",
+    "business_sum_s",
+    "business_hist",
+    "wall_n",
+    "wall_sum_s",
+    "wall_hist",
+)
 
 
 @dataclass(frozen=True)
@@ -171,7 +180,7 @@ def _summary_from_days(flt: AnalyticsFilter) -> DurationSummary | None:
         for status in ("completed", "cancelled", "running")
     }
     done = [r for r in rows if r.status == "completed"]
-    where = [*flt.instance_conditions(), InstanceFact.status == "completed"]
+    where = [*days.instance_conditions(flt), InstanceFact.status == "completed"]
     business = days.exact_percentiles(
         InstanceFact.business_s, where, days.merged_histogram(rows, "business_hist", "completed"), (0.5, 0.9)
     )

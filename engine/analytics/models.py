@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, Index, Integer, String
+from sqlalchemy import JSON, Date, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, UTCDateTime
@@ -41,9 +41,12 @@ class InstanceFact(Base):
     __table_args__ = (
         Index("ix_analytics_instances_definition_started", "definition_id", "started_at"),
         Index("ix_analytics_instances_definition_ended", "definition_id", "ended_at"),
-        # Exact percentiles: read the values inside one histogram bucket (engine.analytics.summary_figures).
-        Index("ix_analytics_instances_business", "definition_id", "status", "business_s", "started_at"),
-        Index("ix_analytics_instances_wall", "definition_id", "status", "duration_s", "started_at"),
+        # Exact percentiles: read the values inside one histogram bucket (engine.analytics.summary_figures);
+        # ``people`` last, so that a people-filtered read stays inside the index too.
+        Index(
+            "ix_analytics_instances_business", "definition_id", "status", "business_s", "started_at", "people"
+        ),
+        Index("ix_analytics_instances_wall", "definition_id", "status", "duration_s", "started_at", "people"),
     )
 
     instance_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -58,6 +61,9 @@ class InstanceFact(Base):
     paused_s: Mapped[float] = mapped_column(Float, default=0.0)
     # [[start, end | null], ...] ISO instants of suspensions (a null end: suspended now).
     pauses: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Who holds or did its human steps: the steps' assignee ids, distinct, ascending, comma-separated
+    # (``people_key``); None when no step has an assignee. Kept by the rollup for the people-filtered summaries.
+    people: Mapped[str | None] = mapped_column(Text)
 
 
 class StepFact(Base):
@@ -69,7 +75,13 @@ class StepFact(Base):
         Index("ix_analytics_steps_definition_created", "definition_id", "created_at"),
         Index("ix_analytics_steps_instance", "instance_id"),
         Index(
-            "ix_analytics_steps_business", "definition_id", "element_id", "status", "business_s", "created_at"
+            "ix_analytics_steps_business",
+            "definition_id",
+            "element_id",
+            "status",
+            "business_s",
+            "created_at",
+            "assignee_id",
         ),
         Index("ix_analytics_steps_open", "status", "definition_id", "due_at"),  # open steps late "now"
     )
@@ -125,16 +137,13 @@ class ElementDay(Base):
 
 # Per-day summaries (engine.analytics.summary_rollup keeps them equal to what the facts above add up to).
 # Histograms are ``{bucket: count}`` of engine.analytics.histogram; sums and histograms skip NULL durations.
+# The ``…People…``/``…Assignee…`` tables hold the same figures split by who did the steps, for the department
+# and assignee filters: an instance is counted once, under its ``InstanceFact.people`` (so a filter adds up the
+# rows of every people set it meets, and an instance worked on by two filtered people is not counted twice); a
+# step under its assignee. Instances and steps without anyone are not in them (no people filter selects them).
 
 
-class InstanceDay(Base):
-    """Instances of one definition started on one UTC day with one status: counts, duration sums, histograms."""
-
-    __tablename__ = "analytics_instance_days"
-
-    definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    started_day: Mapped[date] = mapped_column(Date, primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+class _InstanceMeasures:
     instances: Mapped[int] = mapped_column(Integer, default=0)
     business_n: Mapped[int] = mapped_column(Integer, default=0)
     business_sum_s: Mapped[float] = mapped_column(Float, default=0.0)
@@ -144,6 +153,29 @@ class InstanceDay(Base):
     wall_hist: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     # Instances per bucket of engine.analytics.histogram.COARSE_EDGES_H (business hours), as the page shows.
     coarse: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+class InstanceDay(_InstanceMeasures, Base):
+    """Instances of one definition started on one UTC day with one status: counts, duration sums, histograms."""
+
+    __tablename__ = "analytics_instance_days"
+
+    definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    started_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class InstancePeopleDay(_InstanceMeasures, Base):
+    """``InstanceDay`` split by the instances' people set, per day, ISO week and month (engine.analytics.periods):
+    ``started_day`` is the first day of the ``period``."""
+
+    __tablename__ = "analytics_instance_people_days"
+
+    definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    people: Mapped[str] = mapped_column(Text, primary_key=True)
+    started_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
 
 
 class InstanceEndDay(Base):
@@ -157,15 +189,29 @@ class InstanceEndDay(Base):
     instances: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class StepDay(Base):
-    """Human tasks of one element created on one UTC day with one status."""
+class InstancePeopleEndDay(Base):
+    """``InstanceEndDay`` split by the instances' people set."""
 
-    __tablename__ = "analytics_step_days"
+    __tablename__ = "analytics_instance_people_end_days"
 
     definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    element_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    created_day: Mapped[date] = mapped_column(Date, primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    people: Mapped[str] = mapped_column(Text, primary_key=True)
+    started_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    ended_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    instances: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PeopleSet(Base):
+    """How many instances of a definition have this people set (the sets a people filter can meet)."""
+
+    __tablename__ = "analytics_people_sets"
+
+    definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    people: Mapped[str] = mapped_column(Text, primary_key=True)
+    instances: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class _StepMeasures:
     element_name: Mapped[str] = mapped_column(String(255), default="")
     tasks: Mapped[int] = mapped_column(Integer, default=0)
     business_n: Mapped[int] = mapped_column(Integer, default=0)
@@ -177,7 +223,38 @@ class StepDay(Base):
     late_done: Mapped[int] = mapped_column(Integer, default=0)  # completed after the due date
 
 
-class BranchDay(Base):
+class StepDay(_StepMeasures, Base):
+    """Human tasks of one element created on one UTC day with one status."""
+
+    __tablename__ = "analytics_step_days"
+
+    definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    element_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class StepAssigneeDay(_StepMeasures, Base):
+    """``StepDay`` split by the tasks' assignee (who holds or completed them), per day, ISO week and month:
+    ``created_day`` is the first day of the ``period``."""
+
+    __tablename__ = "analytics_step_assignee_days"
+
+    definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    assignee_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    element_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class _BranchMeasures:
+    instances: Mapped[int] = mapped_column(Integer, default=0)
+    business_n: Mapped[int] = mapped_column(Integer, default=0)
+    business_sum_s: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class BranchDay(_BranchMeasures, Base):
     """Distinct instances (started on one day, with one status) that took a flow at a gateway."""
 
     __tablename__ = "analytics_branch_days"
@@ -188,9 +265,20 @@ class BranchDay(Base):
     flow: Mapped[str] = mapped_column(String(255), primary_key=True)  # "" = no flow id recorded
     started_day: Mapped[date] = mapped_column(Date, primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
-    instances: Mapped[int] = mapped_column(Integer, default=0)
-    business_n: Mapped[int] = mapped_column(Integer, default=0)
-    business_sum_s: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class BranchPeopleDay(_BranchMeasures, Base):
+    """``BranchDay`` split by the instances' people set."""
+
+    __tablename__ = "analytics_branch_people_days"
+
+    definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # instance's
+    people: Mapped[str] = mapped_column(Text, primary_key=True)
+    branch_definition_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    gateway: Mapped[str] = mapped_column(String(255), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(255), primary_key=True)  # "" = no flow id recorded
+    started_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
 
 
 class BranchLabel(Base):
@@ -203,3 +291,14 @@ class BranchLabel(Base):
     flow: Mapped[str] = mapped_column(String(255), primary_key=True)
     gateway_name: Mapped[str] = mapped_column(String(255), default="")
     variant: Mapped[str] = mapped_column(String(255), default="")
+
+
+def people_key(user_ids: Any) -> str | None:
+    """``InstanceFact.people`` of these assignee ids (None values skipped; None when there are none)."""
+    ids = sorted({int(u) for u in user_ids if u is not None})
+    return ",".join(map(str, ids)) if ids else None
+
+
+def people_ids(people: str) -> set[int]:
+    """The user ids of a ``people_key``."""
+    return {int(u) for u in people.split(",")}

@@ -26,7 +26,7 @@ from engine.analytics.models import (
     StepFact,
 )
 from engine.analytics.sla_clock import merge_pauses
-from engine.analytics.summary_rollup import BranchPair, SummaryDelta, clear_summaries
+from engine.analytics.summary_rollup import BranchPair, SummaryDelta, clear_summaries, refresh_people
 from engine.calendar import WorkCalendar
 from engine.calendar_service import get_default_calendar
 from engine.db import db, utcnow
@@ -140,8 +140,11 @@ class _Batch:
 
     def __init__(self, rows: Sequence[Any], calendar: WorkCalendar) -> None:
         self.calendar = calendar
+        # A task event may change its instance's people set: its instance is taken out and put back too.
         instance_ids = {
-            r.instance_id for r in rows if r.kind in _INSTANCE_KINDS or r.kind == ev.VARIANT_CHOSEN
+            r.instance_id
+            for r in rows
+            if r.kind in _INSTANCE_KINDS or r.kind == ev.VARIANT_CHOSEN or r.kind in _TASK_KINDS
         }
         task_ids = {r.task_id for r in rows if r.kind in _TASK_KINDS and r.task_id is not None}
         self.instances = _load(InstanceFact, InstanceFact.instance_id, instance_ids)
@@ -204,6 +207,8 @@ def _apply_batch(rows: Sequence[Any], calendar: WorkCalendar) -> None:
             _apply_variant(batch, row)
         if row.kind in PASS_KINDS and row.element_id:
             batch.passes[(row.definition_id, row.element_id, row.at.date())] += 1
+    db.session.flush()
+    refresh_people(batch.instances.values())
     for instance_id, fact in batch.instances.items():
         batch.summary.instance(fact, batch.branch_pairs.get(instance_id, ()), +1)
     for fact in batch.steps.values():

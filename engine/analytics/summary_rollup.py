@@ -1,19 +1,21 @@
 """Keeps the per-day summaries (``InstanceDay``, ``InstanceEndDay``, ``StepDay``, ``BranchDay``,
-``BranchLabel``) equal to what the fact tables add up to.
+``BranchLabel``, and their splits by people: ``InstancePeopleDay``, ``InstancePeopleEndDay``, ``PeopleSet``,
+``StepAssigneeDay``, ``BranchPeopleDay``) equal to what the fact tables add up to.
 
 The rollup takes each fact a batch touches out of the summaries as it was before the batch (sign −1) and puts
 it back as it is after (sign +1); only the difference is written. An instance that ends thus moves from its
-"running" row to its "completed" row, a step from "open" to "completed", and so on. A summary row whose count
-drops to zero is deleted, so an incremental refresh leaves exactly the rows a full rebuild would.
+"running" row to its "completed" row, a step from "open" to "completed", an instance whose step someone claims
+from one people set's rows to another's, and so on. A summary row whose count drops to zero is deleted, so an
+incremental refresh leaves exactly the rows a full rebuild would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, insert, select, tuple_
 
 from engine.analytics.histogram import COARSE_EDGES_H, add_value
 from engine.analytics.models import (
@@ -21,12 +23,19 @@ from engine.analytics.models import (
     BranchDay,
     BranchFact,
     BranchLabel,
+    BranchPeopleDay,
     InstanceDay,
     InstanceEndDay,
     InstanceFact,
+    InstancePeopleDay,
+    InstancePeopleEndDay,
+    PeopleSet,
+    StepAssigneeDay,
     StepDay,
     StepFact,
+    people_key,
 )
+from engine.analytics.periods import PERIODS, period_start
 from engine.db import db
 
 BranchPair = tuple[int, str, str | None]  # (branch definition id, gateway, flow)
@@ -36,13 +45,29 @@ _KEYS: dict[type, tuple[str, ...]] = {
     StepDay: ("definition_id", "element_id", "created_day", "status"),
     BranchDay: ("definition_id", "branch_definition_id", "gateway", "flow", "started_day", "status"),
     BranchLabel: ("definition_id", "gateway", "flow"),
-}
+    InstancePeopleDay: ("definition_id", "period", "people", "started_day", "status"),
+    InstancePeopleEndDay: ("definition_id", "people", "started_day", "ended_day"),
+    PeopleSet: ("definition_id", "people"),
+    StepAssigneeDay: ("definition_id", "period", "assignee_id", "created_day", "element_id", "status"),
+    BranchPeopleDay: ("definition_id", "people", "branch_definition_id", "gateway", "flow", "started_day",
+                      "status"),
+}  # fmt: skip
 _COUNTERS: dict[type, str] = {
     InstanceDay: "instances",
     InstanceEndDay: "instances",
     StepDay: "tasks",
     BranchDay: "instances",
+    InstancePeopleDay: "instances",
+    InstancePeopleEndDay: "instances",
+    PeopleSet: "instances",
+    StepAssigneeDay: "tasks",
+    BranchPeopleDay: "instances",
 }
+# (instance day, ended day, branch day) summaries: all instances, and split by their people set.
+_INSTANCE_MODELS = (
+    (InstanceDay, InstanceEndDay, BranchDay),
+    (InstancePeopleDay, InstancePeopleEndDay, BranchPeopleDay),
+)
 _HISTOGRAMS = {"business_hist", "wall_hist"}
 
 
@@ -79,9 +104,39 @@ class SummaryDelta:
             add_value(row.setdefault(f"{name}_hist", {}), value, sign)
 
     def instance(self, fact: InstanceFact, pairs: Iterable[BranchPair], sign: int) -> None:
-        """Count (sign +1) or uncount (−1) one instance fact with the flows it took."""
+        """Count (sign +1) or uncount (−1) one instance fact with the flows it took (and its people set)."""
+        pairs = set(pairs)
+        self._instance(fact, pairs, sign, _INSTANCE_MODELS[0], ())
+        if fact.people is not None:
+            self._add(self._row(PeopleSet, (fact.definition_id, fact.people)), "instances", sign)
+            self._instance(fact, pairs, sign, _INSTANCE_MODELS[1], (fact.people,))
+
+    def _instance(
+        self,
+        fact: InstanceFact,
+        pairs: set[BranchPair],
+        sign: int,
+        models: Sequence[type],
+        split: tuple[str, ...],
+    ) -> None:
+        day_model, end_model, branch_model = models
         day = fact.started_at.date()
-        row = self._row(InstanceDay, (fact.definition_id, day, fact.status))
+        if split:  # the people rows per day, week and month
+            for period in PERIODS:
+                key = (fact.definition_id, period, *split, period_start(day, period), fact.status)
+                self._instance_measures(self._row(day_model, key), fact, sign)
+        else:
+            self._instance_measures(self._row(day_model, (fact.definition_id, day, fact.status)), fact, sign)
+        if fact.ended_at is not None:
+            end = self._row(end_model, (fact.definition_id, *split, day, fact.ended_at.date()))
+            self._add(end, "instances", sign)
+        for branch_definition, gateway, flow in pairs:
+            key = (fact.definition_id, *split, branch_definition, gateway, flow or "", day, fact.status)
+            branch = self._row(branch_model, key)
+            self._add(branch, "instances", sign)
+            self._measure(branch, "business", fact.business_s, sign, False)
+
+    def _instance_measures(self, row: dict[str, Any], fact: InstanceFact, sign: int) -> None:
         self._add(row, "instances", sign)
         self._measure(row, "business", fact.business_s, sign, True)
         self._measure(row, "wall", fact.duration_s, sign, True)
@@ -89,18 +144,18 @@ class SummaryDelta:
             coarse = row.setdefault("coarse", {})
             bucket = coarse_bucket(fact.business_s)
             coarse[bucket] = coarse.get(bucket, 0) + sign
-        if fact.ended_at is not None:
-            end = self._row(InstanceEndDay, (fact.definition_id, day, fact.ended_at.date()))
-            self._add(end, "instances", sign)
-        for branch_definition, gateway, flow in set(pairs):
-            key = (fact.definition_id, branch_definition, gateway, flow or "", day, fact.status)
-            branch = self._row(BranchDay, key)
-            self._add(branch, "instances", sign)
-            self._measure(branch, "business", fact.business_s, sign, False)
 
     def step(self, fact: StepFact, sign: int) -> None:
-        """Count (sign +1) or uncount (−1) one step fact."""
-        row = self._row(StepDay, (fact.definition_id, fact.element_id, fact.created_at.date(), fact.status))
+        """Count (sign +1) or uncount (−1) one step fact (and under its assignee, per day, week and month)."""
+        day = fact.created_at.date()
+        self._step(self._row(StepDay, (fact.definition_id, fact.element_id, day, fact.status)), fact, sign)
+        if fact.assignee_id is not None:
+            for period in PERIODS:
+                key = (fact.definition_id, period, fact.assignee_id, period_start(day, period), fact.element_id,
+                       fact.status)  # fmt: skip
+                self._step(self._row(StepAssigneeDay, key), fact, sign)
+
+    def _step(self, row: dict[str, Any], fact: StepFact, sign: int) -> None:
         row["element_name"] = max(row.get("element_name", ""), fact.element_name or "")
         self._add(row, "tasks", sign)
         self._measure(row, "business", fact.business_s, sign, True)
@@ -128,6 +183,28 @@ class SummaryDelta:
             existing = _load_rows(model, list(changes))
             for key, change in changes.items():
                 _apply_row(model, key, change, existing.get(key))
+
+    def insert_all(self) -> None:
+        """Write the rows into empty summaries (a rebuild): the rows ``apply`` would leave, inserted in bulk."""
+        by_model: dict[type, list[dict[str, Any]]] = {}
+        for (model, key), change in self.rows.items():
+            if model is not BranchLabel and not change.get(_COUNTERS[model]):
+                continue
+            values = dict(zip(_KEYS[model], key, strict=True))
+            if model is not BranchLabel:
+                values.update(_empty(model))
+            for field, amount in change.items():
+                if field in _HISTOGRAMS:
+                    values[field] = {bucket: n for bucket, n in amount.items() if n}
+                elif field == "coarse":
+                    for bucket, n in amount.items():
+                        values[field][bucket] += n
+                else:
+                    values[field] = amount
+            by_model.setdefault(model, []).append(values)
+        for model, rows in by_model.items():
+            for i in range(0, len(rows), 5000):
+                db.session.execute(insert(model), rows[i : i + 5000])
 
 
 def _load_rows(model: type, keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], Any]:
@@ -202,6 +279,24 @@ def _empty(model: type) -> dict[str, Any]:
     return values
 
 
+def refresh_people(facts: Iterable[InstanceFact]) -> None:
+    """Set each instance fact's ``people`` from the (flushed) step facts of its instance."""
+    by_id = {f.instance_id: f for f in facts}
+    found: dict[int, set[int]] = {}
+    ids = sorted(by_id)
+    for i in range(0, len(ids), 1000):
+        for instance_id, assignee_id in db.session.execute(
+            select(StepFact.instance_id, StepFact.assignee_id)
+            .where(StepFact.instance_id.in_(ids[i : i + 1000]), StepFact.assignee_id.is_not(None))
+            .distinct()
+        ):
+            found.setdefault(instance_id, set()).add(assignee_id)
+    for instance_id, fact in by_id.items():
+        people = people_key(found.get(instance_id, ()))
+        if fact.people != people:
+            fact.people = people
+
+
 def clear_summaries() -> None:
     """Delete every summary row (a full rebuild refills them)."""
     for model in _KEYS:
@@ -209,15 +304,15 @@ def clear_summaries() -> None:
 
 
 def rebuild_summaries(*, chunk: int = 5000) -> None:
-    """Refill the summaries from the fact tables (no event-log read: for upgrades and checks); commits."""
+    """Refill the summaries from the fact tables (no event-log read: for upgrades and checks), setting each
+    instance fact's ``people`` from its steps on the way; commits."""
     clear_summaries()
-    labels = SummaryDelta()
+    delta = SummaryDelta()  # every row, in memory: written once at the end
     for definition_id, gateway, flow, gateway_name, variant in db.session.execute(
         select(BranchFact.definition_id, BranchFact.gateway, BranchFact.flow, BranchFact.gateway_name,
                BranchFact.variant).distinct()
     ):  # fmt: skip
-        labels.label(definition_id, gateway, flow, gateway_name or "", variant or "")
-    labels.apply()
+        delta.label(definition_id, gateway, flow, gateway_name or "", variant or "")
     last = -1
     while True:
         facts = list(
@@ -238,10 +333,9 @@ def rebuild_summaries(*, chunk: int = 5000) -> None:
             .distinct()
         ):
             pairs.setdefault(instance_id, set()).add((definition_id, gateway, flow))
-        delta = SummaryDelta()
+        refresh_people(facts)
         for fact in facts:
             delta.instance(fact, pairs.get(fact.instance_id, ()), +1)
-        delta.apply()
         db.session.flush()
         db.session.expunge_all()
     last = -1
@@ -254,10 +348,8 @@ def rebuild_summaries(*, chunk: int = 5000) -> None:
         if not steps:
             break
         last = steps[-1].task_id
-        delta = SummaryDelta()
         for step in steps:
             delta.step(step, +1)
-        delta.apply()
-        db.session.flush()
         db.session.expunge_all()
+    delta.insert_all()
     db.session.commit()

@@ -1,20 +1,35 @@
 """The per-day summaries: kept up incrementally they equal a rebuild from the facts, and every figure read from
-them equals the detailed query over the facts (percentiles included), on SQLite and PostgreSQL."""
+them equals the detailed query over the facts (percentiles included), with and without an assignee/department
+filter, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from engine import events as ev
 from engine.analytics import summary_figures
 from engine.analytics.branches import branch_stats
 from engine.analytics.efficiency import duration_histogram, duration_summary, instance_series
 from engine.analytics.filters import AnalyticsFilter
-from engine.analytics.models import BranchDay, BranchLabel, InstanceDay, InstanceEndDay, StepDay
+from engine.analytics.models import (
+    BranchDay,
+    BranchLabel,
+    BranchPeopleDay,
+    InstanceDay,
+    InstanceEndDay,
+    InstanceFact,
+    InstancePeopleDay,
+    InstancePeopleEndDay,
+    PeopleSet,
+    StepAssigneeDay,
+    StepDay,
+    StepFact,
+)
 from engine.analytics.rollup import rebuild_facts, refresh_facts
 from engine.analytics.steps import step_stats
 from engine.analytics.summary_rollup import rebuild_summaries
@@ -23,7 +38,10 @@ from tests.analytics_history import History, add_definition
 
 START = datetime(2025, 3, 3, 6, 0, tzinfo=UTC)
 NOW = START + timedelta(days=24)
-_SUMMARIES = (InstanceDay, InstanceEndDay, StepDay, BranchDay, BranchLabel)
+_SUMMARIES = (InstanceDay, InstanceEndDay, StepDay, BranchDay, BranchLabel, InstancePeopleDay,
+              InstancePeopleEndDay, PeopleSet, StepAssigneeDay, BranchPeopleDay)  # fmt: skip
+# Workers are 20, 21, 22 (unclaiming leaves a step without anyone); (20, 21) is a department of two.
+_PEOPLE = [None, (20,), (20, 21), (20, 21, 22), (99,), ()]
 
 
 def _random_history(seed: int = 11, instances: int = 120) -> list[int]:
@@ -117,12 +135,27 @@ def history(any_app):
     return ids
 
 
+def _people_of_instances() -> dict[int, str | None]:
+    return dict(db.session.execute(select(InstanceFact.instance_id, InstanceFact.people)).tuples().all())
+
+
 def test_incremental_summaries_equal_a_rebuild_from_facts_and_from_the_log(history):
     incremental = _summary_rows()
     assert incremental["analytics_instance_days"] and incremental["analytics_branch_days"]
     statuses = {key[2] for key in incremental["analytics_instance_days"]}
     assert statuses == {"running", "completed", "cancelled"}
+    sets = {key[1] for key in incremental["analytics_people_sets"]}
+    assert {"20", "20,21", "21,22"} <= sets  # instances of one person and of several
+    assert {key[2] for key in incremental["analytics_step_assignee_days"]} == {20, 21, 22}
+    people = _people_of_instances()
+    steps: dict[int, set[int]] = {}
+    for instance_id, assignee in db.session.execute(select(StepFact.instance_id, StepFact.assignee_id)):
+        steps.setdefault(instance_id, set()).update({assignee} - {None})
+    assert people == {i: ",".join(map(str, sorted(steps.get(i, ())))) or None for i in people}
+    assert None in people.values()  # an instance whose only step was unclaimed
+    db.session.execute(update(InstanceFact).values(people=None))  # rebuild_summaries() sets them again
     rebuild_summaries()
+    assert _people_of_instances() == people
     assert _summary_rows() == incremental
     rebuild_facts()  # the whole log in one pass
     assert _summary_rows() == incremental
@@ -136,15 +169,31 @@ def _both_ways(monkeypatch, compute):
     return fast, slow
 
 
+_MIDNIGHT = START.replace(hour=0)  # Monday 3 March 2025
+
+
 @pytest.mark.parametrize(
     "window",
-    [(None, None), (START.replace(hour=0) + timedelta(days=3), START.replace(hour=0) + timedelta(days=12))],
+    [
+        (None, None),
+        (_MIDNIGHT + timedelta(days=3), _MIDNIGHT + timedelta(days=12)),  # days only
+        (_MIDNIGHT + timedelta(days=1), _MIDNIGHT + timedelta(days=17)),  # a whole week between days
+        (_MIDNIGHT - timedelta(days=4), _MIDNIGHT + timedelta(days=29)),  # all March, and days of February
+        (None, _MIDNIGHT + timedelta(days=15)),  # open start: months, then weeks and days of March
+    ],
 )
-def test_every_figure_from_summaries_equals_the_detailed_query(history, monkeypatch, window):
+@pytest.mark.parametrize("people", _PEOPLE)
+def test_every_figure_from_summaries_equals_the_detailed_query(history, monkeypatch, window, people):
     for ids in (tuple(history), (history[1],)):
-        flt = AnalyticsFilter(definition_ids=ids, started_from=window[0], started_to=window[1])
+        flt = AnalyticsFilter(
+            definition_ids=ids, started_from=window[0], started_to=window[1], assignee_ids=people
+        )
         assert summary_figures.summary_applies(flt)
         fast, slow = _both_ways(monkeypatch, lambda flt=flt: duration_summary(flt))
+        assert asdict(fast) == _approx_dict(asdict(slow))
+        if people in ((99,), ()):  # nobody of the history: nothing at all
+            assert fast.started == 0 and step_stats(flt, now=NOW)[0].tasks == 0 and not branch_stats(flt)
+            continue
         assert fast.completed > 5 and fast.median_h is not None
         for name in fast.__dataclass_fields__:
             assert getattr(fast, name) == pytest.approx(getattr(slow, name), rel=1e-9), name
@@ -178,9 +227,19 @@ def _gateways(found: list[dict]) -> dict:
     }
 
 
+def test_a_department_counts_an_instance_once(history):
+    """Two people of a department who both worked on an instance: it is one instance, not two."""
+    flt = AnalyticsFilter(definition_ids=tuple(history), assignee_ids=(20, 21))
+    both = db.session.scalar(select(func.count()).where(InstanceFact.people.in_(["20,21", "20,21,22"])))
+    assert both
+    alone = [duration_summary(AnalyticsFilter(definition_ids=tuple(history), assignee_ids=(p,))).started
+             for p in (20, 21)]  # fmt: skip
+    assert duration_summary(flt).started == sum(alone) - both
+
+
 def test_filters_the_summaries_cannot_answer_use_the_facts(history):
     midnight = START.replace(hour=0)
-    assert not summary_figures.summary_applies(AnalyticsFilter(definition_ids=(1,), assignee_ids=(20,)))
+    assert summary_figures.summary_applies(AnalyticsFilter(definition_ids=(1,), assignee_ids=(20,)))
     assert not summary_figures.summary_applies(
         AnalyticsFilter(definition_ids=(1,), started_from=midnight + timedelta(hours=5))
     )
