@@ -15,8 +15,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import bindparam, delete, func, insert, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 
+from engine.analytics.filters import is_postgresql
 from engine.analytics.histogram import COARSE_EDGES_H, add_value
 from engine.analytics.models import (
     STEP_COMPLETED,
@@ -211,9 +213,19 @@ def _load_rows(model: type, keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...]
     names = _KEYS[model]
     columns = [getattr(model, n) for n in names]
     found: dict[tuple[Any, ...], Any] = {}
-    for i in range(0, len(keys), 500):
-        chunk = keys[i : i + 500]
-        rows: Any = db.session.scalars(select(model).where(tuple_(*columns).in_(chunk)))
+    postgresql = is_postgresql()
+    size = 5000 if postgresql else 500
+    for i in range(0, len(keys), size):
+        chunk = keys[i : i + size]
+        if postgresql:  # one array per key column: a short statement whatever the number of keys
+            arrays = [
+                bindparam(f"k{j}", [key[j] for key in chunk], type_=ARRAY(c.type))
+                for j, c in enumerate(columns)
+            ]
+            wanted: Any = select(*(func.unnest(a) for a in arrays))
+        else:
+            wanted = chunk
+        rows: Any = db.session.scalars(select(model).where(tuple_(*columns).in_(wanted)))
         for row in rows:
             found[tuple(_normal(getattr(row, n)) for n in names)] = row
     return found
