@@ -23,6 +23,7 @@ from copy import deepcopy
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
+from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
 _ORIGINAL = UnstructuredJoin._run_hook
@@ -96,8 +97,6 @@ def _apply_changes(data: dict[str, Any], before: dict[str, Any], after: dict[str
 
 def _merged(data: dict[str, Any], parent_data: dict[str, Any]) -> dict[str, Any]:
     """A join with one arrival: SpiffWorkflow's ``_inherit_data``."""
-    from SpiffWorkflow.util.deep_merge import DeepMerge
-
     return DeepMerge.merge(data, parent_data)
 
 

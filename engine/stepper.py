@@ -211,8 +211,8 @@ def advance(step: Step) -> list[Any]:
     for _ in range(MAX_ENGINE_ROUNDS):
         try:
             _engine_passes(workflow, will_complete, did_complete)
-            # do_engine_steps refreshes timers only at its end; a timer that fired there made tasks READY
-            # that nobody ran yet.
+            # Timers are refreshed after the passes (as do_engine_steps does at its end); a timer that fired
+            # then made tasks READY that nobody ran yet: the loop goes round again.
             workflow.refresh_timers()
         except _EndlessLoop:
             raise StepFailed(
@@ -250,8 +250,8 @@ class _EndlessLoop(Exception):
 
 
 def _engine_passes(workflow: BpmnWorkflow, will_complete: Any, did_complete: Any) -> None:
-    """``workflow.do_engine_steps`` one pass at a time (a pass runs the tasks READY when it starts, as
-    SpiffWorkflow's own loop does), cutting the finished history between passes whenever the tree has grown
+    """``workflow.do_engine_steps`` without its final timer refresh (the caller's), one pass at a time (a
+    pass runs the tasks READY when it starts, as SpiffWorkflow's own loop does), cutting the finished history between passes whenever the tree has grown
     by ``COMPACT_EVERY_TASKS``: a long automatic loop then keeps a small tree, and SpiffWorkflow's walks —
     a parallel join inside a loop looks at every earlier round's join — stay short."""
     cut_at = task_count(workflow) + COMPACT_EVERY_TASKS
@@ -259,7 +259,6 @@ def _engine_passes(workflow: BpmnWorkflow, will_complete: Any, did_complete: Any
         if task_count(workflow) >= cut_at:
             compact_history(workflow)
             cut_at = task_count(workflow) + COMPACT_EVERY_TASKS
-    workflow.refresh_timers()
 
 
 _TOO_DEEP = (
