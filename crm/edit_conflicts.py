@@ -45,12 +45,10 @@ def history_mark(entity: str, entity_id: int) -> int:
     return int(db.session.scalar(stmt) or 0)
 
 
-def _entries_after(entity: str, entity_id: int, after: int, upto: int | None = None) -> list[ChangeLogEntry]:
+def _entries_after(entity: str, entity_id: int, after: int) -> list[ChangeLogEntry]:
     stmt = select(ChangeLogEntry).where(
         ChangeLogEntry.entity == entity, ChangeLogEntry.entity_id == entity_id, ChangeLogEntry.id > after
     )
-    if upto is not None:
-        stmt = stmt.where(ChangeLogEntry.id <= upto)
     return list(db.session.scalars(stmt.order_by(ChangeLogEntry.id)))
 
 
@@ -73,8 +71,9 @@ def save_unless_overwriting(
     result = apply()
     db.session.flush()
     if before > seen_mark:
-        written = {entry.field for entry in _entries_after(entity, entity_id, before)}
-        theirs = [e for e in _entries_after(entity, entity_id, seen_mark, before) if e.field in written]
+        since = _entries_after(entity, entity_id, seen_mark)  # theirs, then this save's own
+        written = {entry.field for entry in since if entry.id > before}
+        theirs = [e for e in since if e.id <= before and e.field in written]
         if theirs:
             db.session.rollback()
             raise EditConflict(theirs, before)
